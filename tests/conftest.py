@@ -2,10 +2,18 @@
 
 import os
 import shutil
+import signal
 import socket
-from urllib.parse import urlsplit
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 
@@ -31,6 +39,29 @@ def tcp_reachable(url, default_port):
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run inline in ordinary tests; tests marked celery_worker use a real worker instead."""
+    from celery.result import allow_join_result
+
+    from portal.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        # Eager tasks run in threads by earlier tests can leave Celery's process-wide "inside a task" flag set,
+        # which makes result.get() refuse; this test is not inside a task.
+        with allow_join_result():
+            yield
+        return
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    # An eager task sets Celery's process-wide (not thread-local) "a join would block" flag while it runs and
+    # restores it afterwards; eager tasks in several threads at once can leave it set, and a later
+    # `result.get()` on a real worker's result then raises "Never call result.get() within a task!".
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +134,153 @@ def broker_url():
     if url.startswith(("redis://", "rediss://")):
         require_service(tcp_reachable(url, 6379), f"Redis at {url}")
     return url
+
+
+# --- A real Celery worker -------------------------------------------------------------------------------------
+#
+# With the filesystem broker (no CELERY_BROKER_URL) the test session gets its own broker and result folders, so
+# a developer's `make run` worker never takes the tests' tasks, and the tests' worker never runs tasks queued by
+# the development server. The worker process is given VAR_DIR pointing there, so its settings name the same
+# folders; the producer side (this process, whose settings are already loaded) is pointed there below.
+
+CELERY_TEST_VAR_DIR = None
+
+
+def pytest_configure(config):
+    global CELERY_TEST_VAR_DIR
+    from portal.celery import app
+
+    CELERY_TEST_VAR_DIR = Path(tempfile.mkdtemp(prefix="zhuiguang-test-var-"))
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        celery_dir = CELERY_TEST_VAR_DIR / "celery"
+        options = {
+            "data_folder_in": celery_dir / "queue",
+            "data_folder_out": celery_dir / "queue",
+            "processed_folder": celery_dir / "processed",
+            "control_folder": celery_dir / "control",
+        }
+        for folder in [*options.values(), celery_dir / "results"]:
+            folder.mkdir(parents=True, exist_ok=True)
+        app.conf.broker_transport_options = {
+            **(app.conf.broker_transport_options or {}),
+            **{key: str(folder) for key, folder in options.items()},
+        }
+        if str(app.conf.result_backend) == f"file://{settings.CELERY_DIR / 'results'}":
+            app.conf.result_backend = f"file://{celery_dir / 'results'}"
+
+
+def pytest_unconfigure(config):
+    if CELERY_TEST_VAR_DIR is not None:
+        shutil.rmtree(CELERY_TEST_VAR_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """A real worker process must open the test database, which SQLite otherwise keeps in this process's memory.
+
+    So when the session runs tests marked celery_worker on SQLite, its test database is a file in the session's
+    folder (PostgreSQL's test database is reachable as it is).
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and any(
+        item.get_closest_marker("celery_worker") for item in request.session.items
+    ):
+        database.setdefault("TEST", {})["NAME"] = str(CELERY_TEST_VAR_DIR / "test-db.sqlite3")
+
+
+def worker_database_url():
+    """DATABASE_URL for the test database that this process set up (None if another process cannot open it)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(database["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            return None
+        return f"sqlite:///{Path(name).resolve()}"
+    if connection.vendor == "postgresql":
+        credentials = quote(database["USER"] or "", safe="")
+        if database["PASSWORD"]:
+            credentials += ":" + quote(database["PASSWORD"], safe="")
+        host = database["HOST"] or "localhost"
+        port = f":{database['PORT']}" if database["PORT"] else ""
+        options = {key: value for key, value in (database.get("OPTIONS") or {}).items() if isinstance(value, str)}
+        query = f"?{urlencode(options)}" if options else ""
+        return f"postgres://{credentials}@{host}{port}/{quote(database['NAME'], safe='')}{query}"
+    return None
+
+
+@dataclass
+class CeleryWorker:
+    process: subprocess.Popen
+    log_path: Path
+    media_root: Path
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup):
+    """One real `celery -A portal worker` for the session, with this process's environment.
+
+    It uses the same broker and result backend as the tests (Redis in CI, the session's filesystem folders
+    otherwise), the TEST database (PostgreSQL's test_<name>, or SQLite's test file: see
+    django_db_modify_db_settings), and MEDIA_ROOT `worker.media_root` (use the `worker_media` fixture so this
+    process stores files there too). Tests that need the worker to see their rows must commit them:
+    `django_db(transaction=True)`. Tasks sent with `.delay()` reach it; `result.get(timeout=...)` waits.
+    The worker stops before the test database is dropped, as this fixture depends on django_db_setup.
+    """
+    from portal.celery import app
+
+    url = str(app.conf.broker_url)
+    if url.startswith(("redis://", "rediss://")):
+        require_service(tcp_reachable(url, 6379), f"Redis at {url}")
+    assert not app.conf.task_always_eager, "CELERY_TASK_ALWAYS_EAGER is on: tasks would never reach the worker"
+
+    log_path = CELERY_TEST_VAR_DIR / "celery-worker.log"
+    media_root = CELERY_TEST_VAR_DIR / "media"
+    media_root.mkdir(exist_ok=True)
+    env = {**os.environ, "VAR_DIR": str(CELERY_TEST_VAR_DIR), "MEDIA_ROOT": str(media_root), "PYTHONUNBUFFERED": "1"}
+    database_url = worker_database_url()
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--loglevel", "info",
+        "--hostname", f"pytest-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+    worker = CeleryWorker(process, log_path, media_root)
+    try:
+        deadline = time.monotonic() + 60
+        while " ready." not in worker.output():
+            if process.poll() is not None:
+                pytest.fail(f"The Celery worker exited with {process.returncode}:\n{worker.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker was not ready within 60 s:\n{worker.output()}")
+            time.sleep(0.2)
+        yield worker
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # warm shutdown
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def worker_media(celery_worker_process, settings):
+    """Store this test's files where the session's worker reads them; emptied afterwards."""
+    root = celery_worker_process.media_root
+    settings.MEDIA_ROOT = root
+    yield root
+    for child in root.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()

@@ -1,4 +1,4 @@
-import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -13,15 +13,21 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser(chromium_path):
-    """A headless Debian Chromium driven by Playwright (never a downloaded browser build)."""
+def chromium(chromium_path):
+    """Opens a headless Debian Chromium (never a downloaded build): `with chromium() as browser: ...`.
+
+    Playwright's sync API runs an event loop while the block is open, so the ORM must not be used inside it
+    (queries there would open connections no test teardown closes): do database work before and after.
+    """
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that the test makes between
-    # browser steps are still plain synchronous code, so Django's async guard is told so.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    @contextmanager
+    def open_browser():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return open_browser
