@@ -4,10 +4,14 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from portal import services
 from portal.models import Competition, CompetitionStatus, Role, Unit, User
+
+# Sent after the demo competition exists, so the apps above portal can add their own demo data to it.
+demo_seeded = Signal()  # kwargs: competition, organizer, judges, entrants
 
 DEMO_SLUG = "lcp-2026-demo"
 DEMO_PASSWORD = "lightchasing-demo"
@@ -17,7 +21,8 @@ DEMO_ENTRANTS = [f"entrant{n}@example.com" for n in range(1, 4)]
 
 # (slug, Chinese name, English name, Chinese description, English description)
 DEMO_UNITS = [
-    ("street-life", "街头巷尾·人间烟火", "Street Life", "市井生活里的温度与烟火气。", "The warmth of everyday city life."),
+    ("street-life", "街头巷尾·人间烟火", "Street Life", "市井生活里的温度与烟火气。",
+     "The warmth of everyday city life."),
     ("chinese-culture", "中华文化", "Chinese Culture", "传统文化的当代表达。", "Traditional culture told for today."),
     ("silver-years", "情感暖流·银发乐章", "Warmth · Silver Years", "亲情、友情与银发一代的故事。",
      "Family, friendship and the silver generation."),
@@ -106,9 +111,14 @@ def seed_demo(now=None) -> Competition:
             episode_min_seconds=30,
             episode_max_seconds=15 * 60,
         )
+    judges = []
     for number, email in enumerate(DEMO_JUDGES, start=1):
         judge = _account(email, display_name=f"Demo Judge {number}")
         services.grant_role(competition=competition, user=judge, role=Role.JUDGE, granted_by=organizer)
-    for number, email in enumerate(DEMO_ENTRANTS, start=1):
-        _account(email, display_name=f"Demo Entrant {number}")
+        judges.append(judge)
+    entrants = [
+        _account(email, display_name=f"Demo Entrant {number}") for number, email in enumerate(DEMO_ENTRANTS, start=1)
+    ]
+    demo_seeded.send(sender=Competition, competition=competition, organizer=organizer, judges=judges,
+                     entrants=entrants)
     return competition

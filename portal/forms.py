@@ -61,6 +61,8 @@ class CompetitionForm(forms.ModelForm):
             "entry_prefix",
             "timezone",
             "status",
+            "terms_version",
+            "filing_number_required",
             "submission_opens_at",
             "submission_closes_at",
             "description_zh",
@@ -74,6 +76,14 @@ class CompetitionForm(forms.ModelForm):
             "rules_zh": forms.Textarea(attrs={"rows": 8}),
             "rules_en": forms.Textarea(attrs={"rows": 8}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["terms_version"].required = False
+
+    def clean_terms_version(self):
+        # Entrants' declarations name this version; an emptied field keeps the current one.
+        return self.cleaned_data.get("terms_version", "").strip() or self.instance.terms_version or "1"
 
     def clean_entry_prefix(self):
         return self.cleaned_data["entry_prefix"].strip().upper()

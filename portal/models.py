@@ -156,6 +156,14 @@ class Competition(models.Model):
     rules_zh = models.TextField(_("rules (Chinese)"), blank=True)
     rules_en = models.TextField(_("rules (English)"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=CompetitionStatus, default=CompetitionStatus.DRAFT)
+    terms_version = models.CharField(
+        _("terms version"), max_length=20, default="1",
+        help_text=_("Entrants' declarations record which version of the rules they accepted."),
+    )
+    filing_number_required = models.BooleanField(
+        _("filing number required"), default=False,
+        help_text=_("Whether finished works must give a filing number (备案号)."),
+    )
     submission_opens_at = models.DateTimeField(_("submissions open"))
     submission_closes_at = models.DateTimeField(_("submissions close"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -250,7 +258,9 @@ class Track(models.Model):
         verbose_name_plural = _("tracks")
         # "work" sorts after "story"; descending puts the finished-work track first, as the competition does.
         ordering = ["competition", "-kind"]
-        constraints = [models.UniqueConstraint(fields=["competition", "kind"], name="track_kind_unique_per_competition")]
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "kind"], name="track_kind_unique_per_competition")
+        ]
 
     def __str__(self):
         return self.name

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +60,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+if not DEBUG:
+    # WhiteNoise serves collected static files in production; in development runserver serves them from the apps.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -85,7 +88,9 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, default an SQLite file under var/.
-DATABASES = {"default": parse_database_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR}/db.sqlite3"), base_dir=BASE_DIR)}
+DATABASES = {
+    "default": parse_database_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR}/db.sqlite3"), base_dir=BASE_DIR)
+}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -149,7 +154,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # S3-compatible service through django-storages.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # no URL pattern serves it: private files go through views that check access
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
 if STORAGE_BACKEND == "s3":
@@ -234,6 +239,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -246,3 +252,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# Entry materials (posters, stills, documents). Sizes in bytes; videos have their own limits (video pipeline).
+MATERIAL_IMAGE_MAX_BYTES = env_int("MATERIAL_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
+MATERIAL_DOCUMENT_MAX_BYTES = env_int("MATERIAL_DOCUMENT_MAX_BYTES", 30 * 1024 * 1024)
+ENTRY_MATERIALS_MAX_BYTES = env_int("ENTRY_MATERIALS_MAX_BYTES", 200 * 1024 * 1024)
+MATERIAL_IMAGE_MAX_PIXELS = env_int("MATERIAL_IMAGE_MAX_PIXELS", 50_000_000)

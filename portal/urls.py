@@ -3,7 +3,6 @@ from django.urls import include, path
 
 from portal.views import account, console, public
 
-
 portal_patterns = [
     path("", public.home, name="home"),
     path("competitions/", public.competition_list, name="competition_list"),
@@ -27,6 +26,7 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("", include("submissions.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -30,6 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class CompetitionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Competition
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"competition-{n}")
     name_zh = factory.Sequence(lambda n: f"追光计划 {n}")
@@ -66,3 +67,61 @@ class RoleFactory(factory.django.DjangoModelFactory):
     competition = factory.SubFactory(CompetitionFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.ORGANIZER
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    """A draft entry in the finished-work track of a unit; pass `track=` for a story."""
+
+    class Meta:
+        model = "submissions.Entry"
+
+    unit = factory.SubFactory(UnitFactory)
+    competition = factory.SelfAttribute("unit.competition")
+    track = factory.LazyAttribute(lambda o: o.competition.tracks.get(kind=TrackKind.WORK))
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"追光之作 {n}")
+    title_en = factory.Sequence(lambda n: f"Chasing Light {n}")
+
+
+class CreditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "submissions.Credit"
+
+    entry = factory.SubFactory(EntryFactory)
+    role = "director"
+    name = factory.Faker("name")
+
+
+def complete_entry(entry, materials=True):
+    """Fill every field, credit, declaration and file material the entry's track requires (not videos)."""
+    from django.core.files.base import ContentFile
+
+    from submissions.models import Credit, Material
+
+    entry.logline = "一句话讲清故事"
+    entry.synopsis = "短梗概"
+    entry.genres = ["drama"]
+    entry.languages = ["zh"]
+    entry.subtitle_languages = ["zh-en"]
+    entry.country = "中国"
+    entry.completion_date = timezone.now().date()
+    entry.episode_count = 10
+    entry.episode_runtime_seconds = 120
+    entry.outline = "大纲"
+    entry.episode_plan = "分集梗概"
+    entry.aigc_used = False
+    now = timezone.now()
+    entry.declared_originality_at = entry.declared_rights_at = entry.declared_terms_at = now
+    entry.terms_version = entry.competition.terms_version
+    entry.save()
+    role = "screenwriter" if entry.track.kind == TrackKind.STORY else "director"
+    Credit.objects.create(entry=entry, role=role, name="林导演")
+    if materials:
+        for kind in entry.track.required_materials:
+            if kind in ("trailer", "episodes"):
+                continue
+            Material.objects.create(
+                entry=entry, kind=kind, file=ContentFile(b"%PDF-1.4\n%%EOF", name=f"{kind}.pdf"),
+                content_type="application/pdf", size=14,
+            )
+    return entry

@@ -1,5 +1,6 @@
 """The organizer console: competitions, their tracks and units, and the organizing team."""
 
+import copy
 import zoneinfo
 
 from django.contrib import messages
@@ -67,9 +68,10 @@ def competition_overview(request, slug):
 def competition_edit(request, slug):
     competition = get_competition_for_organizer(request.user, slug)
     with timezone.override(competition.tzinfo):
-        form = CompetitionForm(request.POST or None, instance=competition)
+        # The form edits a copy: a rejected slug or name must not leak into this page's header and links.
+        form = CompetitionForm(request.POST or None, instance=copy.copy(competition))
         if request.method == "POST" and form.is_valid():
-            services.update_competition(
+            competition = services.update_competition(
                 competition=form.save(commit=False), actor=request.user, changed_fields=form.changed_data
             )
             messages.success(request, _("The competition has been saved."))

@@ -1,0 +1,240 @@
+"""CSV and XLSX exports of a competition's entries, one row per entry, credits and co-owners in one cell each.
+
+Both formats share the columns and `neutralise`, which keeps a spreadsheet from running a cell as a formula.
+Rows are read with `.iterator(chunk_size=...)`; credits and co-owners are prefetched per chunk, so an export
+makes a few queries per chunk of entries, never one per entry.
+"""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from submissions.models import AIGCPart, CoOwner, Credit, CreditRole, EntryStatus, Genre, SpokenLanguage
+
+CHUNK_SIZE = 500
+# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_MAX = 32767
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JOINER = "; "
+
+
+def neutralise(value):
+    """Prefix a text that a spreadsheet would run as a formula with a single quote; other values pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+COLUMNS = [
+    # (header, width in the XLSX)
+    (gettext_lazy("Entry number"), 16),
+    (gettext_lazy("Status"), 12),
+    (gettext_lazy("Title"), 28),
+    (gettext_lazy("Original or English title"), 28),
+    (gettext_lazy("Track"), 14),
+    (gettext_lazy("Unit"), 18),
+    (gettext_lazy("Entrant email"), 28),
+    (gettext_lazy("Entrant name"), 18),
+    (gettext_lazy("Country or region"), 14),
+    (gettext_lazy("Languages"), 16),
+    (gettext_lazy("Genres"), 18),
+    (gettext_lazy("Episodes"), 10),
+    (gettext_lazy("Runtime per episode (seconds)"), 12),
+    (gettext_lazy("Total runtime (seconds)"), 12),
+    (gettext_lazy("Filing number"), 20),
+    (gettext_lazy("AI tools used"), 10),
+    (gettext_lazy("AI tools"), 24),
+    (gettext_lazy("Parts made with AI"), 20),
+    (gettext_lazy("AIGC statement"), 40),
+    (gettext_lazy("Submitted at"), 26),
+    (gettext_lazy("Credits"), 50),
+    (gettext_lazy("Co-owners"), 30),
+    (gettext_lazy("Decision reason"), 30),
+]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Every label an export needs, looked up once (in the language of the request) instead of per row."""
+
+    status: dict
+    genre: dict
+    language: dict
+    part: dict
+    credit_role: dict  # bilingual: "导演/Director"
+    yes: str
+    no: str
+
+    @classmethod
+    def current(cls):
+        return cls(
+            status={value: str(label) for value, label in EntryStatus.choices},
+            genre={value: str(label) for value, label in Genre.choices},
+            language={value: str(label) for value, label in SpokenLanguage.choices},
+            part={value: str(label) for value, label in AIGCPart.choices},
+            credit_role=bilingual_credit_roles(),
+            yes=_("Yes"),
+            no=_("No"),
+        )
+
+
+def bilingual_credit_roles():
+    labels = {}
+    for role in CreditRole:
+        names = []
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names.append(str(role.label))
+        labels[role.value] = "/".join(dict.fromkeys(names))
+    return labels
+
+
+def _labels(codes, mapping):
+    if not isinstance(codes, list):
+        return ""
+    return JOINER.join(mapping.get(code, str(code)) for code in codes)
+
+
+def credits_text(credits, labels):
+    """"导演/Director: 林一; 编剧/Screenwriter: 王二" — an "other" role shows what the entrant called it."""
+    parts = []
+    for credit in credits:
+        role = labels.credit_role.get(credit.role, credit.role)
+        if credit.role == CreditRole.OTHER and credit.role_other:
+            role = f"{role} ({credit.role_other})"
+        parts.append(f"{role}: {credit.name}")
+    return JOINER.join(parts)
+
+
+def export_queryset(queryset):
+    """The rows of an export in entry-number order (drafts, without a number, last), ready for `.iterator()`."""
+    return (
+        queryset.select_related("track", "unit", "owner")
+        .prefetch_related(
+            Prefetch("credits", queryset=Credit.objects.order_by("position", "id")),
+            Prefetch("coowners", queryset=CoOwner.objects.order_by("created_at", "id")),
+        )
+        .order_by(F("sequence").asc(nulls_last=True), "id")
+    )
+
+
+def headers():
+    return [str(header) for header, _width in COLUMNS]
+
+
+def entry_row(entry, labels, tz):
+    """One entry as a list of plain values (text, int or None), in COLUMNS order, not yet neutralised."""
+    aigc = {True: labels.yes, False: labels.no}.get(entry.aigc_used, "")
+    submitted = entry.submitted_at.astimezone(tz).isoformat(timespec="seconds") if entry.submitted_at else ""
+    return [
+        entry.number,
+        labels.status.get(entry.status, entry.status),
+        entry.title,
+        entry.title_en,
+        entry.track.name,
+        entry.unit.name,
+        entry.owner.email,
+        entry.owner.display_name,
+        entry.country,
+        _labels(entry.languages, labels.language),
+        _labels(entry.genres, labels.genre),
+        entry.episode_count,
+        entry.episode_runtime_seconds,
+        entry.total_runtime_seconds,
+        entry.filing_number,
+        aigc,
+        entry.aigc_tools,
+        _labels(entry.aigc_parts, labels.part),
+        entry.aigc_statement,
+        submitted,
+        credits_text(entry.credits.all(), labels),
+        JOINER.join(coowner.email for coowner in entry.coowners.all()),
+        entry.eligibility_reason,
+    ]
+
+
+def entry_rows(queryset, competition) -> Iterator[list]:
+    """The header, then one row per entry. Call it with the request's language active."""
+    labels = Labels.current()
+    yield headers()
+    for entry in export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE):
+        yield entry_row(entry, labels, competition.tzinfo)
+
+
+def export_filename(competition, extension):
+    today = timezone.now().astimezone(competition.tzinfo)
+    return f"{competition.slug}-entries-{today:%Y%m%d}.{extension}"
+
+
+# ---------------------------------------------------------------- CSV
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so rows can be streamed."""
+
+    def write(self, value):
+        return value
+
+
+def csv_stream(queryset, competition, language) -> Iterable[str]:
+    """CSV text for a StreamingHttpResponse: UTF-8 BOM first so Excel reads Chinese correctly.
+
+    The response is consumed after the view returned, so the language is set again here.
+    """
+    writer = csv.writer(_Echo())
+    with translation.override(language):
+        yield "\ufeff"
+        for row in entry_rows(queryset, competition):
+            yield writer.writerow([neutralise(value) for value in row])
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def xlsx_value(value):
+    """Text safe for a worksheet: no characters XML cannot carry, no formula, within the cell limit."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = neutralise(value)[:XLSX_CELL_MAX]
+        return value or None
+    return value
+
+
+def write_xlsx(queryset, competition):
+    """The workbook in a temporary file (deleted when closed), rewound for reading."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Entries")[:31])
+    sheet.freeze_panes = "A2"
+    for index, (_header, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    rows = entry_rows(queryset, competition)
+    header_cells = []
+    for header in next(rows):
+        cell = WriteOnlyCell(sheet, value=xlsx_value(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([xlsx_value(value) for value in row])
+    # Handed to FileResponse, which closes it (and so deletes it) once it is sent.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    try:
+        workbook.save(handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
