@@ -114,7 +114,16 @@ class TrackForm(forms.ModelForm):
 
     class Meta:
         model = Track
-        fields = ["name_zh", "name_en", "description_zh", "description_en", "required_materials"]
+        fields = [
+            "name_zh",
+            "name_en",
+            "description_zh",
+            "description_en",
+            "required_materials",
+            "video_orientation",
+            "video_min_short_side",
+            "video_min_long_side",
+        ]
         widgets = {
             "description_zh": forms.Textarea(attrs={"rows": 3}),
             "description_en": forms.Textarea(attrs={"rows": 3}),
@@ -137,6 +146,7 @@ class UnitForm(forms.ModelForm):
             "description_en",
             "episode_min_seconds",
             "episode_max_seconds",
+            "video_orientation",
             "closes_at",
         ]
         widgets = {

@@ -244,6 +244,12 @@ DEFAULT_REQUIRED_MATERIALS = {
 }
 
 
+class VideoOrientation(models.TextChoices):
+    VERTICAL = "vertical", _("Vertical (9:16)")
+    HORIZONTAL = "horizontal", _("Horizontal (16:9)")
+    ANY = "any", _("Any")
+
+
 class Track(models.Model):
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="tracks")
     kind = models.CharField(_("kind"), max_length=8, choices=TrackKind)
@@ -252,6 +258,12 @@ class Track(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     required_materials = models.JSONField(_("required materials"), default=list, blank=True)
+    # Technical checks of this track's videos; a unit may narrow the orientation and episode length.
+    video_orientation = models.CharField(
+        _("video orientation"), max_length=12, choices=VideoOrientation, default=VideoOrientation.VERTICAL
+    )
+    video_min_short_side = models.PositiveIntegerField(_("minimum video width (short side, px)"), default=1080)
+    video_min_long_side = models.PositiveIntegerField(_("minimum video height (long side, px)"), default=1920)
 
     class Meta:
         verbose_name = _("track")
@@ -292,6 +304,10 @@ class Unit(models.Model):
     episode_max_seconds = models.PositiveIntegerField(_("longest episode (seconds)"), null=True, blank=True)
     closes_at = models.DateTimeField(
         _("unit deadline"), null=True, blank=True, help_text=_("Leave empty to use the competition's deadline.")
+    )
+    video_orientation = models.CharField(
+        _("video orientation"), max_length=12, choices=VideoOrientation, blank=True,
+        help_text=_("Leave empty to use the track's rule."),
     )
 
     class Meta:

@@ -258,3 +258,28 @@ MATERIAL_IMAGE_MAX_BYTES = env_int("MATERIAL_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 MATERIAL_DOCUMENT_MAX_BYTES = env_int("MATERIAL_DOCUMENT_MAX_BYTES", 30 * 1024 * 1024)
 ENTRY_MATERIALS_MAX_BYTES = env_int("ENTRY_MATERIALS_MAX_BYTES", 200 * 1024 * 1024)
 MATERIAL_IMAGE_MAX_PIXELS = env_int("MATERIAL_IMAGE_MAX_PIXELS", 50_000_000)
+
+# Videos: resumable (tus) uploads into a staging folder, then the media pipeline on the "media" queue.
+TUS_MAX_SIZE = env_int("TUS_MAX_SIZE", 10 * 1024**3)  # per file
+ENTRY_VIDEO_QUOTA_BYTES = env_int("ENTRY_VIDEO_QUOTA_BYTES", 60 * 1024**3)  # all videos of one entry
+# Several web servers must share this folder (NFS or similar): a resumed upload may reach any of them.
+UPLOAD_STAGING_DIR = Path(env_str("UPLOAD_STAGING_DIR", str(VAR_DIR / "uploads")))
+UPLOAD_EXPIRE_HOURS = env_int("UPLOAD_EXPIRE_HOURS", 48)
+VIDEO_STALL_MINUTES = env_int("VIDEO_STALL_MINUTES", 20)
+VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 3)
+VIDEO_EPISODE_MIN_SECONDS = env_int("VIDEO_EPISODE_MIN_SECONDS", 30)
+VIDEO_EPISODE_MAX_SECONDS = env_int("VIDEO_EPISODE_MAX_SECONDS", 15 * 60)
+# How previews reach the browser: "django" streams with HTTP Range; "nginx" hands off with X-Accel-Redirect to
+# PLAYBACK_X_ACCEL_PREFIX (an internal location aliasing MEDIA_ROOT); "s3" redirects to a presigned URL.
+PLAYBACK_BACKEND = env_str("PLAYBACK_BACKEND", "django")
+if PLAYBACK_BACKEND not in {"django", "nginx", "s3"}:
+    raise ImproperlyConfigured("PLAYBACK_BACKEND must be django, nginx or s3.")
+PLAYBACK_X_ACCEL_PREFIX = env_str("PLAYBACK_X_ACCEL_PREFIX", "/protected-media/")
+CELERY_TASK_ROUTES = {"submissions.tasks.video_*": {"queue": "media"}}
+CELERY_BEAT_SCHEDULE = {
+    "expire-abandoned-uploads": {"task": "submissions.tasks.expire_uploads", "schedule": 15 * 60},
+    "retry-stalled-videos": {"task": "submissions.tasks.retry_stalled_videos", "schedule": 60},
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged task (its worker was killed) is delivered again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}

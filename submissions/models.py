@@ -1,5 +1,7 @@
 """Entries and what they carry: credits, co-owners, material files, and their history."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -311,3 +313,96 @@ class EntryEvent(models.Model):
 
     def __str__(self):
         return f"{self.entry}: {self.from_status} → {self.to_status}"
+
+
+class VideoStatus(models.TextChoices):
+    """Where a video is in the pipeline. QC verdicts are separate (qc_level): a checked video can still fail QC."""
+
+    UPLOADED = "uploaded", _("Uploaded, waiting")
+    PROBING = "probing", _("Reading the file")
+    CHECKING = "checking", _("Technical checks")
+    THUMBNAILS = "thumbnails", _("Making thumbnails")
+    TRANSCODING = "transcoding", _("Making the web preview")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Could not be processed")
+
+
+class QCLevel(models.TextChoices):
+    PASS = "pass", _("Pass")
+    WARN = "warn", _("Warning")
+    FAIL = "fail", _("Fail")
+
+
+PROCESSING_STATUSES = (
+    VideoStatus.UPLOADED, VideoStatus.PROBING, VideoStatus.CHECKING, VideoStatus.THUMBNAILS, VideoStatus.TRANSCODING,
+)
+
+
+class VideoFile(models.Model):
+    """One video of an entry in a slot: `episode-N`, `trailer` or `full`. The original upload is never modified."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="videos")
+    slot = models.CharField(_("slot"), max_length=16)
+    episode = models.PositiveSmallIntegerField(null=True, blank=True)  # N of `episode-N`, for ordering
+    file = models.FileField(max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField()
+    status = models.CharField(_("status"), max_length=12, choices=VideoStatus, default=VideoStatus.UPLOADED)
+    # Set when a stage starts; a stage running far longer than this is "stalled" and is retried.
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    # What PyAV read: container, codecs, duration, width/height, rotation, display aspect, fps, audio.
+    probe = models.JSONField(default=dict, blank=True)
+    qc_level = models.CharField(_("technical check"), max_length=4, choices=QCLevel, blank=True)
+    # [{"rule": "aspect", "level": "fail", "params": {...}}]; the sentence is made at display time, translated.
+    qc_checks = models.JSONField(default=list, blank=True)
+    poster = models.FileField(max_length=200, blank=True)
+    thumbnails = models.FileField(max_length=200, blank=True)  # one strip image of frames across the video
+    preview = models.FileField(max_length=200, blank=True)  # H.264/AAC MP4, faststart, <= 720 px long side
+    preview_size = models.PositiveBigIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+        ordering = ["entry", "episode", "slot"]
+        constraints = [models.UniqueConstraint(fields=["entry", "slot"], name="video_one_per_slot")]
+        indexes = [
+            # The stall detector: videos still in the pipeline, oldest stage first.
+            models.Index(fields=["status", "stage_started_at"], name="video_status_stage"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id} {self.slot}"
+
+    @property
+    def is_processing(self):
+        return self.status in PROCESSING_STATUSES
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload in progress. Its bytes sit in the staging folder until the last one arrives."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="uploads")
+    slot = models.CharField(max_length=16)
+    filename = models.CharField(max_length=200, blank=True)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    video = models.ForeignKey(VideoFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(offset__lte=models.F("length")), name="upload_offset_within_length"),
+        ]
+
+    def __str__(self):
+        return f"{self.pk} ({self.offset}/{self.length})"

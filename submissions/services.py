@@ -32,6 +32,7 @@ from submissions.models import (
     Material,
     ThumbnailStatus,
 )
+from submissions.videos import missing_videos
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class MissingItem:
     step: str  # the form step where the entrant fixes it
 
 
-def missing_items(entry, *, materials=None, credits=None):
+def missing_items(entry, *, materials=None, credits=None, videos=None):
     """Everything the entry still needs before it can be submitted, in form order."""
     missing = []
 
@@ -152,19 +153,16 @@ def missing_items(entry, *, materials=None, credits=None):
     labels = dict(MaterialKind.choices)
     for code in entry.track.required_materials:
         if code in VIDEO_KINDS:
-            # Video slots are filled through the resumable upload pipeline, which checks them itself.
-            need(video_slot_filled(entry, code), code, labels.get(code, code), "materials")
+            # Videos arrive through the resumable upload; a failed file or a failed technical check leaves a gap.
+            videos = list(entry.videos.all()) if videos is None else videos
+            for label in missing_videos(entry, code, videos):
+                missing.append(MissingItem(code, str(label), "videos"))
         else:
             need(code in present, code, labels.get(code, code), "materials")
     declared = entry.declared_originality_at and entry.declared_rights_at and entry.declared_terms_at
     need(declared and entry.terms_version == entry.competition.terms_version, "declarations",
          gettext_lazy("Declarations"), "declarations")
     return missing
-
-
-def video_slot_filled(entry, code):
-    """Whether a video slot has its file. The video pipeline issue replaces this with its own check."""
-    return False
 
 
 # ---------------------------------------------------------------- creating and editing

@@ -70,3 +70,59 @@ def send_coowner_invitation(coowner_id):
         context={"coowner": coowner, "entry": coowner.entry, "site_url": settings.SITE_URL},
         to=[coowner.email],
     )
+
+
+# ---------------------------------------------------------------- the video pipeline ("media" queue)
+# Each stage is idempotent: it skips work an earlier delivery finished, so acks_late redelivery after a killed
+# worker, and the stall detector's retries, are safe. The work itself lives in submissions/pipeline.py.
+
+VIDEO_TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**VIDEO_TASK_OPTIONS)
+def video_probe(video_id):
+    from submissions import pipeline
+
+    return pipeline.probe_stage(video_id)
+
+
+@shared_task(**VIDEO_TASK_OPTIONS)
+def video_check(video_id):
+    from submissions import pipeline
+
+    return pipeline.check_stage(video_id)
+
+
+@shared_task(**VIDEO_TASK_OPTIONS)
+def video_thumbnails(video_id):
+    from submissions import pipeline
+
+    return pipeline.thumbnails_stage(video_id)
+
+
+@shared_task(**VIDEO_TASK_OPTIONS)
+def video_preview(video_id):
+    from submissions import pipeline
+
+    return pipeline.preview_stage(video_id)
+
+
+@shared_task
+def retry_stalled_videos():
+    from submissions import pipeline
+
+    return pipeline.retry_stalled()
+
+
+@shared_task
+def expire_uploads():
+    from submissions import tus
+
+    return tus.expire_uploads()

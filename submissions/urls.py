@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions.views import entrant, files, organizer
+from submissions.views import entrant, files, organizer, tus, videos
 
 app_name = "submissions"
 
@@ -21,6 +21,18 @@ urlpatterns = [
     path("entries/<int:entry_id>/coowners/", entrant.coowners, name="coowners"),
     path(
         "entries/<int:entry_id>/coowners/<int:coowner_id>/remove/", entrant.coowner_remove, name="coowner_remove"
+    ),
+    # Videos: resumable uploads (tus 1.0.0), live status, removal
+    path("uploads/tus/", tus.tus_create, name="tus_create"),
+    path("uploads/tus/<uuid:upload_id>", tus.tus_upload, name="tus_upload"),
+    path("entries/<int:entry_id>/videos/status/", videos.video_status, name="video_status"),
+    path("entries/<int:entry_id>/videos/<int:video_id>/delete/", videos.video_delete, name="video_delete"),
+    path("files/videos/<int:video_id>/preview/", files.video_preview, name="video_preview"),
+    path("files/videos/<int:video_id>/poster/", files.video_poster, name="video_poster"),
+    path("files/videos/<int:video_id>/thumbnails/", files.video_thumbnails, name="video_thumbnails"),
+    path("console/c/<slug:slug>/videos/", videos.organizer_videos, name="organizer_videos"),
+    path(
+        "console/c/<slug:slug>/videos/<int:video_id>/retry/", videos.organizer_video_retry, name="organizer_video_retry"
     ),
     # Files, for everyone allowed to see the entry
     path("files/materials/<int:material_id>/", files.material_file, name="material_file"),

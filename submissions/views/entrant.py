@@ -93,12 +93,15 @@ def dashboard(request):
     entries = (
         Entry.objects.editable_by(request.user)
         .select_related("competition", "track", "unit__competition", "owner")
-        .prefetch_related("materials", "credits")
+        .prefetch_related("materials", "credits", "videos")
     )
     rows = []
     for entry in entries:
         missing = services.missing_items(
-            entry, materials=list(entry.materials.all()), credits=list(entry.credits.all())
+            entry,
+            materials=list(entry.materials.all()),
+            credits=list(entry.credits.all()),
+            videos=list(entry.videos.all()),
         )
         rows.append({
             "entry": entry,

@@ -76,3 +76,11 @@ def material_thumbnail(request, material_id):
     if material.thumbnail_status != ThumbnailStatus.READY:
         raise Http404
     return _serve(material.thumbnail.name, "image/webp", download_name(material, suffix="-thumbnail"), inline=True)
+
+
+# Placeholders until video playback lands in this session.
+def _video_todo(*args, **kwargs):
+    raise Http404
+
+
+video_preview = video_poster = video_thumbnails = _video_todo

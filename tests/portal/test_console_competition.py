@@ -361,7 +361,10 @@ class TestTrackEdit:
         return reverse("portal:console_track_edit", args=[competition.slug, kind])
 
     def data(self, **overrides):
-        data = {"name_zh": "好作品", "name_en": "Finished work", "description_zh": "", "description_en": ""}
+        data = {
+            "name_zh": "好作品", "name_en": "Finished work", "description_zh": "", "description_en": "",
+            "video_orientation": "vertical", "video_min_short_side": "1080", "video_min_long_side": "1920",
+        }
         data.update(overrides)
         return data
 
@@ -386,6 +389,16 @@ class TestTrackEdit:
         assert sorted(log.data["required_materials"]) == ["episodes", "poster_vertical", "trailer"]
         overview = alice_client.get(response["Location"]).content.decode()
         assert "Vertical poster" in overview
+
+    def test_video_rules_are_saved(self, alice_client, competition):
+        alice_client.post(
+            self.url(competition),
+            self.data(video_orientation="horizontal", video_min_short_side="720", video_min_long_side="1280"),
+        )
+        track = competition.tracks.get(kind="work")
+        assert (track.video_orientation, track.video_min_short_side, track.video_min_long_side) == (
+            "horizontal", 720, 1280,
+        )
 
     def test_no_materials_is_allowed(self, alice_client, competition):
         track = competition.tracks.get(kind="story")

@@ -66,8 +66,8 @@ def organizer(db):
 
 @pytest.fixture
 def videos_uploaded(monkeypatch):
-    """The video pipeline (its own issue) fills the trailer and episode slots; here they count as filled."""
-    monkeypatch.setattr(services, "video_slot_filled", lambda entry, code: True)
+    """Trailer and episode slots count as filled (the video tests fill them for real)."""
+    monkeypatch.setattr(services, "missing_videos", lambda entry, code, videos: [])
 
 
 def submitted_story(unit, owner=None):
@@ -164,8 +164,8 @@ class TestMissingItems:
             ("aigc", "aigc"),
             ("poster_vertical", "materials"),
             ("poster_horizontal", "materials"),
-            ("trailer", "materials"),
-            ("episodes", "materials"),
+            ("trailer", "videos"),
+            ("episodes", "videos"),
             ("entry_form", "materials"),
             ("rights_letter", "materials"),
             ("declarations", "declarations"),
@@ -173,6 +173,7 @@ class TestMissingItems:
         labels = {item.code: item.label for item in missing}
         assert labels["poster_vertical"] == "Vertical poster"
         assert labels["trailer"] == "Trailer"
+        assert labels["episodes"] == "Episodes (give the number of episodes first)"
 
     def test_an_empty_story_asks_for_story_things_not_film_things(self, unit):
         entry = story_entry(unit)
@@ -184,16 +185,37 @@ class TestMissingItems:
     def test_a_complete_story_misses_nothing(self, unit):
         assert services.missing_items(complete_entry(story_entry(unit))) == []
 
-    def test_a_complete_finished_work_still_misses_its_video_slots(self, unit):
-        # Posters, forms, credits and declarations are there; trailer and episodes come from the video pipeline.
+    def test_a_complete_finished_work_still_misses_its_videos(self, unit):
+        # Posters, forms, credits and declarations are there; the trailer and each episode are not uploaded yet.
         entry = complete_entry(work_entry(unit))
+        entry.episode_count = 2
+        entry.save()
         missing = services.missing_items(entry)
-        assert [(item.code, item.step) for item in missing] == [("trailer", "materials"), ("episodes", "materials")]
+        assert [(item.code, item.label, item.step) for item in missing] == [
+            ("trailer", "Trailer", "videos"),
+            ("episodes", "Episode 1", "videos"),
+            ("episodes", "Episode 2", "videos"),
+        ]
         with pytest.raises(EntryError) as caught:
             services.submit_entry(entry=entry, actor=entry.owner)
         assert caught.value.message == "The entry is not complete yet."
-        assert codes(caught.value.missing) == ["trailer", "episodes"]
+        assert codes(caught.value.missing) == ["trailer", "episodes", "episodes"]
         assert reload(entry).status == EntryStatus.DRAFT
+
+    def test_uploaded_videos_fill_their_slots_unless_they_failed(self, unit):
+        from submissions.models import QCLevel, VideoFile, VideoStatus
+
+        entry = complete_entry(work_entry(unit))
+        entry.episode_count = 2
+        entry.save()
+        VideoFile.objects.create(entry=entry, slot="trailer", file="videos/t.mp4", size=1)
+        VideoFile.objects.create(entry=entry, slot="episode-1", episode=1, file="videos/1.mp4", size=1,
+                                 status=VideoStatus.READY, qc_level=QCLevel.WARN)
+        VideoFile.objects.create(entry=entry, slot="episode-2", episode=2, file="videos/2.mp4", size=1,
+                                 status=VideoStatus.READY, qc_level=QCLevel.FAIL)
+        assert [item.label for item in services.missing_items(entry)] == ["Episode 2"]
+        VideoFile.objects.create(entry=entry, slot="full", file="videos/f.mp4", size=1)
+        assert services.missing_items(entry) == []
 
     def test_submit_lists_what_is_missing_and_changes_nothing(self, unit):
         entry = story_entry(unit)
