@@ -5,14 +5,35 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrations-check messages clean
+.PHONY: install run test lint migrations-check messages clean bench-upload bench-pipeline
 
-install: $(VENV)/.installed
+# Browser libraries, fetched from the npm registry at install time (never from a CDN at run time) and served as
+# static files. The stamp names the versions, so changing one here fetches again; otherwise this runs once.
+VENDOR_DIR := submissions/static/submissions/vendor
+NPM_DIR := var/npm
+TUS_JS_VERSION := 4.3.1
+HTMX_VERSION := 2.0.11
+VENDOR_STAMP := $(VENDOR_DIR)/.vendored-tus-$(TUS_JS_VERSION)-htmx-$(HTMX_VERSION)
+
+install: $(VENV)/.installed $(VENDOR_STAMP)
 
 # Reinstalls only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(VENDOR_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "make install: npm is missing. Install Node.js and npm (Debian: apt-get install npm);" \
+		"it fetches tus-js-client and htmx from the npm registry into $(VENDOR_DIR)." >&2; exit 1; }
+	rm -rf $(NPM_DIR) $(VENDOR_DIR)
+	mkdir -p $(NPM_DIR) $(VENDOR_DIR)
+	cd $(NPM_DIR) && npm pack --silent tus-js-client@$(TUS_JS_VERSION) htmx.org@$(HTMX_VERSION) >/dev/null
+	tar -xzOf $(NPM_DIR)/tus-js-client-$(TUS_JS_VERSION).tgz package/dist/tus.min.js > $(VENDOR_DIR)/tus.min.js
+	tar -xzOf $(NPM_DIR)/tus-js-client-$(TUS_JS_VERSION).tgz package/LICENSE > $(VENDOR_DIR)/tus.LICENSE.txt
+	tar -xzOf $(NPM_DIR)/htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js > $(VENDOR_DIR)/htmx.min.js
+	tar -xzOf $(NPM_DIR)/htmx.org-$(HTMX_VERSION).tgz package/LICENSE > $(VENDOR_DIR)/htmx.LICENSE.txt
+	test -s $(VENDOR_DIR)/tus.min.js && test -s $(VENDOR_DIR)/htmx.min.js
 	touch $@
 
 run: install
@@ -23,6 +44,15 @@ test: install
 	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status
+
+# Not part of `make test`: tus upload throughput against cp, and the web worker's memory (README, "Measuring uploads").
+bench-upload: install
+	$(PY) bench/upload_bench.py
+
+# Not part of `make test` either: the video pipeline's wall time on a 3-minute 1080x1920 episode against the bare
+# ffmpeg commands it runs (target <= 1.15x), written to var/bench/pipeline.json. Needs only the Python packages.
+bench-pipeline: $(VENV)/.installed
+	$(PY) bench/pipeline_bench.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -35,5 +65,5 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(VENDOR_DIR) $(NPM_DIR)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

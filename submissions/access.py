@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portal.access import get_competition_for_organizer
-from submissions.models import Entry, Material
+from submissions.models import Entry, Material, VideoFile
 
 ENTRY_RELATED = ("competition", "track", "unit", "owner")
 
@@ -28,3 +28,11 @@ def get_material_for_user(user, material_id) -> Material:
     if not user.has_perm("submissions.view_entry", material.entry):
         raise Http404
     return material
+
+
+def get_video_for_user(user, video_id) -> VideoFile:
+    """A video of an entry the user may see (entrants of the entry, its competition's organizers)."""
+    video = get_object_or_404(VideoFile.objects.select_related("entry__competition"), pk=video_id)
+    if not user.has_perm("submissions.view_entry", video.entry):
+        raise Http404
+    return video

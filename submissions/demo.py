@@ -4,21 +4,31 @@ About thirty entries across the twelve units and both tracks, owned by the three
 with bilingual texts, credits, AIGC disclosures and generated posters. Everything comes from random.Random(2026),
 so every seeding produces the same entries. Numbers come from services.change_status, as for real submissions,
 but nobody is emailed, and thumbnails are made here and now, so the demo needs no worker.
+
+A few finished works also get small generated videos (DEMO_VIDEOS), run through every stage of the video pipeline
+here and now: a trailer and an episode that pass the technical checks, a quiet episode that warns and a
+landscape episode that fails, each with its poster, thumbnail strip and web preview.
 """
 
+import array
 import io
+import math
+import os
 import random
+import tempfile
 from datetime import timedelta
+from fractions import Fraction
 
+import av
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from portal.models import TrackKind
-from submissions import services
+from submissions import pipeline, services
 from submissions.materials import make_thumbnail, random_name
-from submissions.models import CoOwner, Credit, CreditRole, Entry, EntryStatus, Material, ThumbnailStatus
+from submissions.models import CoOwner, Credit, CreditRole, Entry, EntryStatus, Material, ThumbnailStatus, VideoFile
 
 SEED = 2026
 ENTRY_COUNT = 30
@@ -256,7 +266,8 @@ def seed_demo_entries(sender, *, competition, organizer, entrants, **kwargs):
     units = {unit.slug: unit for unit in competition.units.all()}
     tracks = {track.kind: track for track in competition.tracks.all()}
     entries = []
-    for plan in plan_entries():
+    plans = plan_entries()
+    for plan in plans:
         owner = entrants[plan["owner"]]
         entry = _create_entry(plan, competition, units[plan["unit"]], tracks[plan["track"]], owner, now)
         _add_credits(entry, plan, owner)
@@ -265,6 +276,7 @@ def seed_demo_entries(sender, *, competition, organizer, entrants, **kwargs):
         entries.append(entry)
     showcase = entries[0]
     CoOwner.objects.create(entry=showcase, email=entrants[1].email, user=entrants[1], invited_by=showcase.owner)
+    _add_videos(entries, plans, now)
     return entries
 
 
@@ -382,6 +394,13 @@ def _set_status(entry, plan, owner, organizer):
 
 def _poster(size, plan):
     """A gradient sky, a sun, a beam of light and a skyline: recognisably a poster, a few dozen kilobytes."""
+    image = _poster_image(size, plan)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82)
+    return out.getvalue(), size
+
+
+def _poster_image(size, plan):
     rng = random.Random(plan["art"])  # noqa: S311 - demo artwork
     width, height = size
     top, bottom = POSTER_PALETTES[plan["palette"]]
@@ -398,9 +417,7 @@ def _poster(size, plan):
         draw.rectangle([x, height - rng.randint(height // 10, height // 3), x + block, height], fill=(14, 14, 24))
         x += block + rng.randint(0, width // 40)
     draw.rectangle([0, height - height // 9, width, height], fill=(8, 8, 12))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=82)
-    return out.getvalue(), size
+    return image
 
 
 def _store_image(entry, kind, poster, owner):
@@ -441,3 +458,88 @@ def _pdf():
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+# ---------------------------------------------------------------- demo videos
+
+# (plan index, slot, how the video is made). Entry 4 (eligible) gets a trailer and its first episode, both
+# passing; entry 6 (submitted) an episode too quiet (a warning); draft 3 a landscape episode (a failed check).
+DEMO_VIDEOS = [
+    (4, "trailer", "trailer"),
+    (4, "episode-1", "vertical"),
+    (6, "episode-1", "quiet"),
+    (3, "episode-1", "landscape"),
+]
+DEMO_VIDEO_SECONDS = 32  # an episode must last at least 30 s
+DEMO_TRAILER_SECONDS = 16  # a trailer, at least 15 s
+DEMO_VIDEO_FPS = 4
+DEMO_LOOP_SECONDS = 2  # one closed group of pictures, repeated: moving pictures for almost no encoding time
+_made_videos = {}  # the generated files' bytes, by what they show: seeding again in one process reuses them
+
+
+def _add_videos(entries, plans, now):
+    """Attach the demo videos and run each through the whole pipeline in this process (no worker needed)."""
+    for index, slot, kind in DEMO_VIDEOS:
+        entry, plan = entries[index], plans[index]
+        key = (kind, plan["palette"], plan["art"])
+        if key not in _made_videos:
+            with tempfile.TemporaryDirectory(prefix="zhuiguang-demo-video-") as folder:
+                path = _demo_video(os.path.join(folder, "demo.mp4"), plan, kind)
+                with open(path, "rb") as handle:
+                    _made_videos[key] = handle.read()
+        name = default_storage.save(random_name("videos", "mp4"), ContentFile(_made_videos[key]))
+        number = int(slot.split("-")[1]) if slot.startswith("episode-") else None
+        video = VideoFile.objects.create(
+            entry=entry, slot=slot, episode=number, file=name, size=len(_made_videos[key]),
+            original_name=f"{entry.title_en} - {slot}.mp4", uploaded_by=entry.owner, stage_started_at=now,
+        )
+        pipeline.run_all(video.pk)
+
+
+def _demo_video(path, plan, kind):
+    """An MP4 in the entry's poster colours: a sun sweeping across the sky over the skyline, and a soft tone."""
+    size = (1920, 1080) if kind == "landscape" else (1080, 1920)
+    seconds = DEMO_TRAILER_SECONDS if kind == "trailer" else DEMO_VIDEO_SECONDS
+    background = _poster_image(size, plan)
+    rate = Fraction(DEMO_VIDEO_FPS)
+    block = DEMO_VIDEO_FPS * DEMO_LOOP_SECONDS
+    total = DEMO_VIDEO_FPS * seconds
+    with av.open(path, "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.options = {"preset": "ultrafast", "crf": "28", "g": str(block), "bf": "0"}
+        sound = out.add_stream("aac", rate=48000, layout="mono")
+        packets = []
+        for index in range(block):
+            frame_image = background.copy()
+            draw = ImageDraw.Draw(frame_image)
+            x = size[0] * index // block
+            radius = size[0] // 12
+            draw.ellipse([x - radius, size[1] // 4 - radius, x + radius, size[1] // 4 + radius], fill=(255, 244, 214))
+            frame = av.VideoFrame.from_image(frame_image)
+            frame.pts = index
+            packets += [(bytes(p), p.pts, p.dts, p.is_keyframe) for p in video.encode(frame)]
+        packets += [(bytes(p), p.pts, p.dts, p.is_keyframe) for p in video.encode()]
+        for start in range(0, total, block):
+            for data, pts, dts, keyframe in packets:
+                packet = av.Packet(data)
+                packet.pts, packet.dts, packet.duration = start + pts, start + dts, 1
+                packet.time_base = 1 / rate
+                packet.is_keyframe = keyframe
+                packet.stream = video
+                out.mux(packet)
+        amplitude = 0.01 if kind == "quiet" else 0.18
+        # Two notes an octave apart (375 and 750 Hz): 1024-sample frames hold whole periods of both.
+        samples = array.array("f", (
+            amplitude * (0.7 * math.sin(2 * math.pi * n / 128) + 0.3 * math.sin(2 * math.pi * n / 64))
+            for n in range(1024)
+        )).tobytes()
+        for position in range(0, seconds * 48000, 1024):
+            frame = av.AudioFrame(format="flt", layout="mono", samples=1024)
+            frame.planes[0].update(samples)
+            frame.sample_rate, frame.pts = 48000, position
+            for packet in sound.encode(frame):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    return path

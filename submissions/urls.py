@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     # Videos: resumable uploads (tus 1.0.0), live status, removal
     path("uploads/tus/", tus.tus_create, name="tus_create"),
+    # The same endpoint without the slash: APPEND_SLASH cannot redirect a POST, and clients are configured by hand.
+    path("uploads/tus", tus.tus_create),
     path("uploads/tus/<uuid:upload_id>", tus.tus_upload, name="tus_upload"),
     path("entries/<int:entry_id>/videos/status/", videos.video_status, name="video_status"),
     path("entries/<int:entry_id>/videos/<int:video_id>/delete/", videos.video_delete, name="video_delete"),

@@ -69,6 +69,7 @@ def _isolated(settings, tmp_path):
     # allauth's rate limits live in the cache; each test starts with none used. Files go to a fresh folder.
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_STAGING_DIR = tmp_path / "uploads"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STAFF_MFA_REQUIRED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
@@ -212,23 +213,64 @@ def worker_database_url():
 
 @dataclass
 class CeleryWorker:
-    process: subprocess.Popen
+    """A `celery -A portal worker` process; `kill()` and `start()` replace it (the same log, folders, database)."""
+
+    command: list
+    env: dict
     log_path: Path
     media_root: Path
+    var_dir: Path
+    process: subprocess.Popen | None = None
 
     def output(self):
         return self.log_path.read_text(errors="replace")
+
+    def start(self, **extra_env):
+        """Start a worker process and wait until it is ready. `extra_env` adds variables (e.g. a short
+        CELERY_VISIBILITY_TIMEOUT so that a task left unacknowledged by a killed worker is delivered again)."""
+        assert self.process is None or self.process.poll() is not None, "a worker is already running"
+        ready_before = self.output().count(" ready.") if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=settings.BASE_DIR, env={**self.env, **extra_env}, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while self.output().count(" ready.") <= ready_before:
+            if self.process.poll() is not None:
+                pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker was not ready within 60 s:\n{self.output()}")
+            time.sleep(0.2)
+        return self
+
+    def kill(self):
+        """SIGKILL, as the OOM killer or a lost machine would: no warm shutdown, no acknowledgements."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # warm shutdown
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
     """One real `celery -A portal worker` for the session, with this process's environment.
 
-    It uses the same broker and result backend as the tests (Redis in CI, the session's filesystem folders
-    otherwise), the TEST database (PostgreSQL's test_<name>, or SQLite's test file: see
-    django_db_modify_db_settings), and MEDIA_ROOT `worker.media_root` (use the `worker_media` fixture so this
-    process stores files there too). Tests that need the worker to see their rows must commit them:
+    It consumes both queues ("default" and the video pipeline's "media") and uses the same broker and result
+    backend as the tests (Redis in CI, the session's filesystem folders otherwise), the TEST database
+    (PostgreSQL's test_<name>, or SQLite's test file: see django_db_modify_db_settings), and MEDIA_ROOT
+    `worker.media_root` (use the `worker_media` fixture so this process stores files there too); its VAR_DIR is
+    `worker.var_dir`. Tests that need the worker to see their rows must commit them:
     `django_db(transaction=True)`. Tasks sent with `.delay()` reach it; `result.get(timeout=...)` waits.
+    A test may `kill()` it and `start()` a new one, which later tests then use.
     The worker stops before the test database is dropped, as this fixture depends on django_db_setup.
     """
     from portal.celery import app
@@ -248,29 +290,13 @@ def celery_worker_process(django_db_setup):
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--loglevel", "info",
         "--hostname", f"pytest-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-Q", "default,media",
     ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-    worker = CeleryWorker(process, log_path, media_root)
+    worker = CeleryWorker(command, env, log_path, media_root, CELERY_TEST_VAR_DIR)
     try:
-        deadline = time.monotonic() + 60
-        while " ready." not in worker.output():
-            if process.poll() is not None:
-                pytest.fail(f"The Celery worker exited with {process.returncode}:\n{worker.output()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker was not ready within 60 s:\n{worker.output()}")
-            time.sleep(0.2)
-        yield worker
+        yield worker.start()
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # warm shutdown
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        worker.stop()
 
 
 @pytest.fixture

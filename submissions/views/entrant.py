@@ -33,6 +33,7 @@ from submissions.models import (
     SpokenLanguage,
     SubtitleLanguage,
 )
+from submissions.views import videos as video_views
 
 # The form's steps, in order. "story" exists only for the story track.
 STEPS = [
@@ -42,6 +43,7 @@ STEPS = [
     ("credits", gettext_lazy("Credits")),
     ("aigc", gettext_lazy("AI disclosure")),
     ("materials", gettext_lazy("Materials")),
+    ("videos", gettext_lazy("Videos")),  # finished works only
     ("declarations", gettext_lazy("Declarations")),
 ]
 # Materials each track offers besides the ones the organizers made required (which are always offered).
@@ -59,7 +61,7 @@ def step_list(entry, missing, current=None):
     pending = {item.step for item in missing}
     steps = []
     for slug, label in STEPS:
-        if slug == "story" and not entry.is_story:
+        if slug == "story" and not entry.is_story or slug == "videos" and entry.is_story:
             continue
         if slug == "credits" and entry.is_story:
             label = gettext_lazy("Writers")
@@ -289,6 +291,15 @@ class MaterialsStep(Step):
         return {}
 
 
+class VideosStep(Step):
+    """Videos go to the tus endpoint from the page's script; the page itself saves nothing."""
+
+    template = "submissions/entrant/step_videos.html"
+
+    def build(self, data=None):
+        return {}
+
+
 STEP_CLASSES = {
     "basics": BasicsStep,
     "details": DetailsStep,
@@ -296,6 +307,7 @@ STEP_CLASSES = {
     "credits": CreditsStep,
     "aigc": AIGCStep,
     "materials": MaterialsStep,
+    "videos": VideosStep,
     "declarations": DeclarationsStep,
 }
 
@@ -353,8 +365,10 @@ def _material_slots(entry, materials, by_kind):
             "messages": by_kind.get(kind.value, []),
             "upload_url": reverse("submissions:material_upload", args=[entry.pk, kind.value]),
         })
+    videos_url = reverse("submissions:entry_step", args=[entry.pk, "videos"]) if not entry.is_story else ""
     video_slots = [
-        {"kind": kind, "label": labels[kind]} for kind in entry.track.required_materials if kind in services.VIDEO_KINDS
+        {"kind": kind, "label": labels[kind], "url": videos_url}
+        for kind in entry.track.required_materials if kind in services.VIDEO_KINDS
     ]
     return slots, video_slots
 
@@ -362,10 +376,10 @@ def _material_slots(entry, materials, by_kind):
 @login_required
 def entry_step(request, entry_id, step):
     entry = get_entry_for_entrant(request.user, entry_id)
-    if step not in STEP_CLASSES or (step == "story" and not entry.is_story):
+    if step not in STEP_CLASSES or (step == "story" and not entry.is_story) or (step == "videos" and entry.is_story):
         raise Http404
-    if step == "materials" and request.method == "POST":
-        return HttpResponseNotAllowed(["GET"])  # files go to material_upload
+    if step in ("materials", "videos") and request.method == "POST":
+        return HttpResponseNotAllowed(["GET"])  # files go to material_upload, videos to the tus endpoint
     now = timezone.now()
     handler = STEP_CLASSES[step](request, entry, now)
     lock = services.lock_reason(entry, now)
@@ -413,7 +427,8 @@ def entry_step(request, entry_id, step):
     entry = get_entry_for_entrant(request.user, entry_id) if request.method == "POST" else entry
     materials = list(entry.materials.all())
     credits = list(entry.credits.all())
-    missing = services.missing_items(entry, materials=materials, credits=credits)
+    video_context = video_views.slots_context(entry, now, lock=lock) if step == "videos" else {}
+    missing = services.missing_items(entry, materials=materials, credits=credits, videos=video_context.get("videos"))
     steps = step_list(entry, missing, current=step)
     index = [item["slug"] for item in steps].index(step)
     context = _entry_context(
@@ -440,6 +455,8 @@ def entry_step(request, entry_id, step):
         for message in leftovers:
             message.extra_tags = ""
         context["messages"] = general + leftovers
+    if step == "videos":
+        context.update(video_context, upload=video_views.upload_config())
     with timezone.override(entry.competition.tzinfo):
         return render(request, handler.template, context)
 
@@ -456,7 +473,8 @@ def _render_overview(request, entry, *, submit_error=None, withdraw_form=None, s
     now = timezone.now()
     materials = list(entry.materials.all())
     credits = list(entry.credits.all())
-    missing = services.missing_items(entry, materials=materials, credits=credits)
+    videos = video_views.entry_videos(entry, now)
+    missing = services.missing_items(entry, materials=materials, credits=credits, videos=videos)
     lock = services.lock_reason(entry, now)
     coowners_ = list(entry.coowners.select_related("user"))
     events = list(entry.events.select_related("actor"))
@@ -474,6 +492,7 @@ def _render_overview(request, entry, *, submit_error=None, withdraw_form=None, s
         materials=[{"label": labels.get(kind, kind), "files": grouped[kind]} for kind in FILE_MATERIAL_KINDS
                    if grouped[kind]],
         credits=credits,
+        videos=videos,
         platforms=[
             platform for platform in entry.platforms or []
             if urlsplit(str(platform.get("url", ""))).scheme in ("http", "https")

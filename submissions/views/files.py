@@ -1,18 +1,23 @@
-"""Material files, served only to people allowed to see the entry, never from a public URL.
+"""Material files and videos, served only to people allowed to see the entry, never from a public URL.
 
 Files are streamed from the storage API (local disk or S3 alike) with headers that stop a browser from
 treating an upload as a page: a fixed content type, nosniff, and a sandboxing Content-Security-Policy.
 """
 
 import posixpath
+import re
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
 
 from portal.rules import staff_mfa_satisfied
-from submissions.access import get_material_for_user
+from submissions.access import get_material_for_user, get_video_for_user
 from submissions.models import ThumbnailStatus
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
@@ -32,9 +37,7 @@ def download_name(material, suffix=""):
 
 def _staff_mfa_redirect(request, material):
     """Organizers reach files as staff, so the staff-page MFA rule applies to them; entrants see their own files."""
-    if request.user.has_perm("submissions.edit_entry", material.entry) or staff_mfa_satisfied(request.user):
-        return None
-    return redirect("mfa_activate_totp")
+    return _staff_mfa_redirect_for_entry(request, material.entry)
 
 
 def _serve(name, content_type, filename, inline):
@@ -78,9 +81,161 @@ def material_thumbnail(request, material_id):
     return _serve(material.thumbnail.name, "image/webp", download_name(material, suffix="-thumbnail"), inline=True)
 
 
-# Placeholders until video playback lands in this session.
-def _video_todo(*args, **kwargs):
-    raise Http404
+# ------------------------------------------------------------------------------------------- videos
+#
+# Previews are streamed with HTTP Range so the browser's player can seek; in production the bytes can come from
+# nginx (X-Accel-Redirect to an internal location) or from S3 (a short-lived presigned URL) instead.
+
+RANGE_PATTERN = re.compile(r"^bytes=(\d*)-(\d*)$")
+STREAM_CHUNK = 256 * 1024
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-video_preview = video_poster = video_thumbnails = _video_todo
+def video_download_name(video, what, name):
+    entry = video.entry
+    stem = entry.number or f"{entry.competition.entry_prefix}-draft{entry.pk}"
+    extension = posixpath.splitext(name)[1].lstrip(".").lower()
+    return f"{stem}-{video.slot}-{what}.{extension}"
+
+
+def _video_headers(response, filename=None):
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Opened on its own, the preview is a media document that only plays itself.
+    response["Content-Security-Policy"] = "default-src 'none'; media-src 'self'; sandbox"
+    if filename:
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+def parse_range(header, size):
+    """The (first, last) byte positions one `Range: bytes=...` header asks for, within a file of `size` bytes.
+
+    None means "send the whole file" (no header, a malformed one, or several ranges, which servers may ignore);
+    "unsatisfiable" means 416.
+    """
+    match = RANGE_PATTERN.match((header or "").strip())
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # a suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - length), size - 1
+    first = int(first)
+    if last and int(last) < first:
+        return None  # invalid, so ignored (RFC 9110, 14.2)
+    if first >= size:
+        return "unsatisfiable"
+    return first, min(int(last) if last else size - 1, size - 1)
+
+
+def _stream(name, first, length):
+    """The bytes first..first+length-1 of a stored file, read in chunks; the file is closed when done or dropped."""
+    handle = default_storage.open(name, "rb")
+    try:
+        if first:
+            handle.seek(first)
+        left = length
+        while left > 0:
+            chunk = handle.read(min(STREAM_CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _etag(video):
+    return f'"v{video.pk}-{video.preview_size or 0}-{posixpath.basename(video.preview.name)}"'
+
+
+def _serve_range(request, video, name, filename):
+    try:
+        size = default_storage.size(name)
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    etag = _etag(video)
+    wanted = parse_range(request.headers.get("Range"), size)
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range.strip() != etag:
+        wanted = None  # the file changed since the client's first part: send it whole
+    if wanted == "unsatisfiable":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return _video_headers(response)
+    first, last = wanted if wanted else (0, size - 1)
+    length = max(0, last - first + 1)
+    if request.method == "HEAD":
+        response = HttpResponse(status=206 if wanted else 200, content_type="video/mp4")
+    else:
+        response = StreamingHttpResponse(
+            _stream(name, first, length), status=206 if wanted else 200, content_type="video/mp4"
+        )
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    if wanted:
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return _video_headers(response, filename)
+
+
+def _staff_mfa_redirect_for_entry(request, entry):
+    if request.user.has_perm("submissions.edit_entry", entry) or staff_mfa_satisfied(request.user):
+        return None
+    return redirect("mfa_activate_totp")
+
+
+@login_required
+@require_safe
+def video_preview(request, video_id):
+    video = get_video_for_user(request.user, video_id)
+    if redirect_response := _staff_mfa_redirect_for_entry(request, video.entry):
+        return redirect_response
+    name = video.preview.name
+    if not name:
+        raise Http404  # not made yet (a retried video keeps playing its earlier preview meanwhile)
+    backend = settings.PLAYBACK_BACKEND
+    filename = video_download_name(video, "preview", name)
+    if backend == "nginx":
+        # nginx serves the bytes (Range included) from an internal location that aliases MEDIA_ROOT.
+        response = HttpResponse(content_type="video/mp4")
+        response["X-Accel-Redirect"] = settings.PLAYBACK_X_ACCEL_PREFIX.rstrip("/") + "/" + quote(name)
+        response["Accept-Ranges"] = "bytes"
+        return _video_headers(response, filename)
+    if backend == "s3":
+        # A presigned URL that expires soon (S3_URL_EXPIRE_SECONDS): the redirect itself must not be cached longer.
+        response = HttpResponseRedirect(default_storage.url(name))
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    return _serve_range(request, video, name, filename)
+
+
+def _serve_video_image(request, video_id, field):
+    video = get_video_for_user(request.user, video_id)
+    if redirect_response := _staff_mfa_redirect_for_entry(request, video.entry):
+        return redirect_response
+    name = getattr(video, field).name
+    extension = posixpath.splitext(name)[1].lstrip(".").lower()
+    if extension not in IMAGE_TYPES:
+        raise Http404
+    return _serve(name, IMAGE_TYPES[extension], video_download_name(video, field, name), inline=True)
+
+
+@login_required
+@require_safe
+def video_poster(request, video_id):
+    return _serve_video_image(request, video_id, "poster")
+
+
+@login_required
+@require_safe
+def video_thumbnails(request, video_id):
+    return _serve_video_image(request, video_id, "thumbnails")

@@ -32,6 +32,7 @@ from submissions.models import (
     ThumbnailStatus,
 )
 from submissions.organizer_forms import DecisionForm
+from submissions.views.videos import entry_videos
 
 PAGE_SIZE = 50
 DECISIONS = (EntryStatus.ELIGIBLE, EntryStatus.INELIGIBLE)
@@ -119,6 +120,7 @@ def _duration(seconds):
 def _render_detail(request, competition, entry, form):
     credits = list(entry.credits.select_related("user"))
     materials = list(entry.materials.all())
+    videos = entry_videos(entry)
     required = set(entry.track.required_materials)
     kind_labels = dict(MaterialKind.choices)
     material_groups = [
@@ -141,7 +143,8 @@ def _render_detail(request, competition, entry, form):
         "credits": credits,
         "material_groups": material_groups,
         "video_kinds": [kind_labels[kind] for kind in entry.track.required_materials if kind in services.VIDEO_KINDS],
-        "missing": services.missing_items(entry, materials=materials, credits=credits),
+        "missing": services.missing_items(entry, materials=materials, credits=credits, videos=videos),
+        "videos": videos,
         "events": list(entry.events.select_related("actor")),
         "genres": _labels(entry.genres, Genre.choices),
         "languages": _labels(entry.languages, SpokenLanguage.choices),

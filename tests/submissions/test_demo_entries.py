@@ -8,12 +8,24 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.utils import translation
 from PIL import Image
 
 from portal.demo import DEMO_ENTRANTS, DEMO_ORGANIZER, DEMO_SLUG, seed_demo
 from portal.models import Competition, TrackKind
-from submissions import demo, services
-from submissions.models import CoOwner, Credit, Entry, EntryEvent, EntryStatus, Material, ThumbnailStatus
+from submissions import demo, qc, services
+from submissions.models import (
+    CoOwner,
+    Credit,
+    Entry,
+    EntryEvent,
+    EntryStatus,
+    Material,
+    QCLevel,
+    ThumbnailStatus,
+    VideoFile,
+    VideoStatus,
+)
 from tests.submissions.support import stored_files
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +41,7 @@ def seeded(django_capture_on_commit_callbacks):
 
 def test_seeding_is_fast_and_sends_no_email(seeded):
     _competition, seconds = seeded
-    assert seconds < 10, f"seed_demo took {seconds:.1f} s"
+    assert seconds < 20, f"seed_demo took {seconds:.1f} s"  # most of it the demo videos' pipeline
     assert mail.outbox == []  # 18 status changes, no confirmation emails to the demo addresses
 
 
@@ -93,6 +105,8 @@ def test_drafts_miss_something_and_the_others_are_complete_but_for_video(seeded)
             assert "declarations" in missing
         elif entry.track.kind == TrackKind.STORY:
             assert missing == set(), (entry.title, missing)
+        elif entry.videos.filter(slot="trailer").exists():
+            assert missing == {"episodes"}, (entry.title, missing)  # a demo trailer, and only a few episodes
         else:
             assert missing == {"trailer", "episodes"}, (entry.title, missing)  # the video pipeline's slots
 
@@ -140,18 +154,53 @@ def test_files_are_stored_once_each(seeded):
     names = set(Material.objects.values_list("file", flat=True)) | set(
         Material.objects.exclude(thumbnail="").values_list("thumbnail", flat=True)
     )
+    for video in VideoFile.objects.all():
+        names |= {video.file.name, video.poster.name, video.thumbnails.name, video.preview.name}
     assert stored_files() == names
+
+
+def test_a_few_finished_works_have_processed_videos(seeded):
+    titles = [plan["title"] for plan in demo.plan_entries()]
+    by_slot = {
+        (titles.index(video.entry.title), video.slot): video for video in VideoFile.objects.select_related("entry")
+    }
+    assert {key: (video.status, video.qc_level) for key, video in by_slot.items()} == {
+        (4, "trailer"): (VideoStatus.READY, QCLevel.PASS),
+        (4, "episode-1"): (VideoStatus.READY, QCLevel.PASS),
+        (6, "episode-1"): (VideoStatus.READY, QCLevel.WARN),  # too quiet
+        (3, "episode-1"): (VideoStatus.READY, QCLevel.FAIL),  # landscape in a vertical unit
+    }
+    for video in by_slot.values():
+        assert video.entry.track.kind == TrackKind.WORK
+        assert video.poster and video.thumbnails and video.preview and video.preview_size
+        seconds = demo.DEMO_TRAILER_SECONDS if video.slot == "trailer" else demo.DEMO_VIDEO_SECONDS
+        assert video.probe["duration"] == pytest.approx(seconds, abs=0.1)
+        with default_storage.open(video.preview.name) as stored:
+            assert stored.read(12)[4:8] == b"ftyp"
+    with translation.override("en"):
+        aspect = next(item for item in by_slot[(3, "episode-1")].qc_checks if item["rule"] == "aspect")
+        assert qc.describe(aspect, by_slot[(3, "episode-1")]) == (
+            "Episode 1 is 1920×1080 landscape; this unit requires vertical 9:16."
+        )
+    # The eligible entry's trailer counts; its episodes are still incomplete (40 would be a lot to make).
+    assert services.missing_items(by_slot[(4, "trailer")].entry)
 
 
 def test_seeding_twice_adds_nothing(seeded, settings):
     competition, _seconds = seeded
-    before = (Entry.objects.count(), Material.objects.count(), Credit.objects.count(), sorted(stored_files()))
+    before = (
+        Entry.objects.count(), Material.objects.count(), Credit.objects.count(), VideoFile.objects.count(),
+        sorted(stored_files()),
+    )
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
     assert seed_demo() == competition
     # Even the receiver alone, sent again, sees the entries and adds none.
     assert demo.seed_demo_entries(Competition, competition=competition, organizer=None, entrants=[]) == []
-    after = (Entry.objects.count(), Material.objects.count(), Credit.objects.count(), sorted(stored_files()))
+    after = (
+        Entry.objects.count(), Material.objects.count(), Credit.objects.count(), VideoFile.objects.count(),
+        sorted(stored_files()),
+    )
     assert after == before
     assert Competition.objects.filter(slug=DEMO_SLUG).count() == 1
 

@@ -182,7 +182,7 @@ def test_the_materials_step_lists_slots_for_the_track(client, entry, unit, charl
         assert upload_url(entry, kind) in html
     assert 'accept="image/jpeg,image/png,image/webp"' in html
     assert 'accept="image/jpeg,image/png,image/webp,.pdf"' in html
-    assert "Uploaded in the video step (coming with the video pipeline)." in html
+    assert "Uploaded in the Videos step" in html and step_url(entry, "videos") in html
     assert upload_url(entry, "trailer") not in html
 
     story = EntryFactory(unit=unit, owner=charlie, track=story_track(unit.competition))
