@@ -163,12 +163,27 @@ def missing_videos(entry, code, videos):
     count = entry.episode_count or 0
     if count == 0:
         return [_("Episodes (give the number of episodes first)")]
-    missing = []
-    for number in range(1, min(count, MAX_EPISODES) + 1):
-        video = by_slot.get(f"episode-{number}")
-        if video is None or slot_problem(video):
-            missing.append(_("Episode %(number)s") % {"number": number})
-    return missing
+    numbers = [
+        number
+        for number in range(1, min(count, MAX_EPISODES) + 1)
+        if (video := by_slot.get(f"episode-{number}")) is None or slot_problem(video)
+    ]
+    return _episode_labels(numbers)
+
+
+def _episode_labels(numbers):
+    """One label per missing episode, but a run of four or more as a range: a new 80-episode series is one line."""
+    labels, start = [], 0
+    while start < len(numbers):
+        end = start
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        if end - start >= 3:
+            labels.append(_("Episodes %(first)s–%(last)s") % {"first": numbers[start], "last": numbers[end]})
+        else:
+            labels += [_("Episode %(number)s") % {"number": n} for n in numbers[start : end + 1]]
+        start = end + 1
+    return labels
 
 
 def is_processing(video):

@@ -489,3 +489,17 @@ class TestDeadline:
             with pytest.raises(EntryLocked) as caught:
                 run()
             assert caught.value.message == "This entry has been withdrawn and can no longer be changed.", action
+
+
+def test_a_long_run_of_missing_episodes_is_one_range(unit):
+    from submissions.models import VideoFile
+
+    entry = complete_entry(work_entry(unit))
+    entry.episode_count = 80
+    entry.save()
+    VideoFile.objects.create(entry=entry, slot="trailer", file="videos/t.mp4", size=1)
+    for number in (5, 7):
+        VideoFile.objects.create(entry=entry, slot=f"episode-{number}", episode=number, file=f"v/{number}.mp4", size=1)
+    assert [item.label for item in services.missing_items(entry)] == ["Episodes 1–4", "Episode 6", "Episodes 8–80"]
+    with translation.override("zh-hans"):
+        assert [item.label for item in services.missing_items(entry)] == ["第 1–4 集", "第 6 集", "第 8–80 集"]
