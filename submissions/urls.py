@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions.views import entrant, files, organizer, tus, videos
+from submissions.views import entrant, files, organizer, steps, tus, videos
 
 app_name = "submissions"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("entries/", entrant.dashboard, name="dashboard"),
     path("entries/new/<slug:slug>/", entrant.entry_create, name="entry_create"),
     path("entries/<int:entry_id>/", entrant.entry_overview, name="entry_overview"),
-    path("entries/<int:entry_id>/edit/<slug:step>/", entrant.entry_step, name="entry_step"),
+    path("entries/<int:entry_id>/edit/<slug:step>/", steps.entry_step, name="entry_step"),
     path("entries/<int:entry_id>/submit/", entrant.entry_submit, name="entry_submit"),
     path("entries/<int:entry_id>/withdraw/", entrant.entry_withdraw, name="entry_withdraw"),
     path("entries/<int:entry_id>/materials/<slug:kind>/", entrant.material_upload, name="material_upload"),
