@@ -378,6 +378,20 @@ class LoggedAction(models.TextChoices):
     UNIT_DELETED = "unit_deleted", _("Unit deleted")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
+    # Judging (the judging app writes these; the score ledger is separate and hash-chained)
+    ROUND_CREATED = "round_created", _("Round created")
+    ROUND_CHANGED = "round_changed", _("Round changed")
+    ROUND_ENTRIES_CHANGED = "round_entries_changed", _("Round entry list changed")
+    RUBRIC_VERSIONED = "rubric_versioned", _("New rubric version")
+    JUDGES_INVITED = "judges_invited", _("Judges invited")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    JUDGE_JOINED = "judge_joined", _("Judge joined a panel")
+    JUDGE_DROPPED = "judge_dropped", _("Judge left a panel")
+    ASSIGNMENTS_CHANGED = "assignments_changed", _("Assignments changed")
+    CONFLICT_WAIVED = "conflict_waived", _("Conflict waived")
+    CONFLICT_WAIVER_REVOKED = "conflict_waiver_revoked", _("Conflict waiver revoked")
+    REMINDERS_SENT = "reminders_sent", _("Reminders sent")
+    LIVE_CHANGED = "live_changed", _("Live final changed")
 
 
 class ActionLog(models.Model):

@@ -125,3 +125,87 @@ def complete_entry(entry, materials=True):
                 content_type="application/pdf", size=14,
             )
     return entry
+
+
+# --- Judging ------------------------------------------------------------------------------------------------
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """An open round (scoring window around now) of a competition, 3 judges per entry, blind."""
+
+    class Meta:
+        model = "judging.Round"
+
+    competition = factory.SubFactory(CompetitionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = "preliminary"
+    name_zh = "初评"
+    name_en = "Preliminary round"
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class RubricFactory(factory.django.DjangoModelFactory):
+    """A rubric with two criteria: `story` (weight 60) and `craft` (weight 40), 0–10 in steps of 0.5."""
+
+    class Meta:
+        model = "judging.Rubric"
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(RoundFactory)
+    track = factory.LazyAttribute(lambda o: o.round.competition.tracks.get(kind=TrackKind.WORK))
+
+    @factory.post_generation
+    def criteria(self, create, extracted, **kwargs):
+        from judging.models import Criterion
+
+        if not create or extracted is False:
+            return
+        Criterion.objects.create(rubric=self, position=1, key="story", name_zh="故事", name_en="Story", weight=60)
+        Criterion.objects.create(
+            rubric=self, position=2, key="craft", name_zh="制作", name_en="Craft", weight=40, comment_required=True
+        )
+
+
+class PanelMembershipFactory(factory.django.DjangoModelFactory):
+    """A judge on a round's panel who has accepted the judging terms (and holds the judge role)."""
+
+    class Meta:
+        model = "judging.PanelMembership"
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(RoundFactory)
+    judge = factory.SubFactory(UserFactory)
+    terms_accepted_at = factory.LazyFunction(timezone.now)
+    terms_version = "1"
+
+    @factory.post_generation
+    def with_role(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            CompetitionRole.objects.get_or_create(competition=self.round.competition, user=self.judge, role=Role.JUDGE)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "judging.Assignment"
+
+    round = factory.SubFactory(RoundFactory)
+    entry = factory.SubFactory(EntryFactory, unit__competition=factory.SelfAttribute("...round.competition"))
+    judge = factory.SubFactory(UserFactory)
+    method = "manual"
+
+
+def eligible_entry(unit, **kwargs):
+    """A complete, submitted and eligible entry of the unit (no status emails or events: made directly)."""
+    from submissions.models import EntryCounter
+
+    entry = complete_entry(EntryFactory(unit=unit, **kwargs))
+    counter, _ = EntryCounter.objects.get_or_create(competition=unit.competition)
+    counter.last_sequence += 1
+    counter.save()
+    entry.sequence = counter.last_sequence
+    entry.number = f"{unit.competition.entry_prefix}-{counter.last_sequence:04d}"
+    entry.status = "eligible"
+    entry.submitted_at = timezone.now()
+    entry.save()
+    return entry
