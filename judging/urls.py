@@ -1,6 +1,19 @@
 from django.urls import path
 
-from judging.views import assign, invitations, judge, judge_files, live, panel, rounds
+from judging.views import (
+    analytics,
+    assign,
+    awards,
+    invitations,
+    judge,
+    judge_entry,
+    judge_files,
+    live,
+    panel,
+    public,
+    results,
+    rounds,
+)
 
 app_name = "judging"
 
@@ -9,7 +22,20 @@ RR = R + "rounds/<int:round_id>/"
 J = "judging/r/<int:round_id>/"
 JE = J + "e/<int:entry_id>/"
 
+P = "c/<slug:slug>/"
+RV = RR + "results/versions/<int:version_id>/"
+
 urlpatterns = [
+    # Public results (only published versions; a draft's URL answers 404)
+    path(P + "results/", public.results, name="results"),
+    path(P + "results/v/<int:version_id>/", public.version, name="public_version"),
+    path(P + "winners/", public.winners, name="winners"),
+    path(P + "works/<str:number>/", public.entry, name="public_entry"),
+    path(P + "works/<str:number>/poster/", public.poster, name="public_poster"),
+    path(P + "works/<str:number>/trailer/", public.trailer, name="public_trailer"),
+    path(P + "works/<str:number>/laurel/<slug:award>.png", public.laurel, name="laurel"),
+    path(P + "results/v/<int:version_id>/object/<str:number>/", public.objection_create, name="objection_create"),
+    path("objections/<int:objection_id>/evidence/", public.objection_evidence, name="objection_evidence"),
     # Judges
     path("judging/", judge.home, name="judge_home"),
     path("judging/invitations/<str:token>/", invitations.accept, name="invitation"),
@@ -21,8 +47,8 @@ urlpatterns = [
     ),
     path(J, judge.queue, name="queue"),
     path(J + "live/", live.judge_live, name="live"),
-    path(JE, judge.entry, name="entry"),
-    path(JE + "conflict/", judge.entry_declare_conflict, name="entry_declare_conflict"),
+    path(JE, judge_entry.entry, name="entry"),
+    path(JE + "conflict/", judge_entry.entry_declare_conflict, name="entry_declare_conflict"),
     path(JE + "m/<int:material_id>/", judge_files.material, name="entry_material"),
     path(JE + "m/<int:material_id>/thumbnail/", judge_files.material_thumbnail, name="entry_material_thumbnail"),
     path(JE + "v/<int:video_id>/preview/", judge_files.video_preview, name="entry_video_preview"),
@@ -54,6 +80,24 @@ urlpatterns = [
     path(RR + "assignments/<int:assignment_id>/remove/", assign.assign_remove, name="assign_remove"),
     path(RR + "progress/", assign.progress, name="progress"),
     path(RR + "progress/remind/", assign.remind, name="remind"),
+    path(RR + "results/", results.ranking, name="ranking"),
+    path(RR + "results/advance/", results.advance, name="advance"),
+    path(RR + "results/decisions/<int:decision_id>/override/", results.decision_override, name="decision_override"),
+    path(RR + "results/versions/", results.versions, name="versions"),
+    path(RV, results.version_detail, name="version_detail"),
+    path(RV + "schedule/", results.version_schedule, name="version_schedule"),
+    path(RV + "publish/", results.version_publish, name="version_publish"),
+    path(RV + "revise/", results.version_revise, name="version_revise"),
+    path(RV + "finalise/", results.version_finalise, name="version_finalise"),
+    path(RV + "notifications/retry/", results.notifications_retry, name="notifications_retry"),
+    path(RR + "results/objections/<int:objection_id>/answer/", results.objection_answer, name="objection_answer"),
+    path(RR + "analytics/", analytics.analytics, name="analytics"),
+    path(RR + "exports/<str:what>.<str:fmt>", analytics.export, name="export"),
+    path(R + "awards/", awards.awards, name="awards"),
+    path(R + "awards/<int:category_id>/", awards.award_detail, name="award_detail"),
+    path(R + "awards/<int:category_id>/delete/", awards.award_delete, name="award_delete"),
+    path(R + "awards/nominations/<int:nomination_id>/winner/", awards.nomination_winner, name="nomination_winner"),
+    path(R + "awards/nominations/<int:nomination_id>/delete/", awards.nomination_delete, name="nomination_delete"),
     path(RR + "live/", live.live_console, name="live_console"),
     path(RR + "live/status/", live.live_status, name="live_status"),
     path(RR + "live/select/", live.live_select, name="live_select"),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from portal.models import Competition
 from portal.rules import staff_mfa_satisfied
 
+AFTER_MFA_SESSION_KEY = "portal_after_mfa"
+
 
 def get_competition_for_user(user, slug) -> Competition:
     """A competition the user may see: public ones, and drafts for their organizers. Otherwise 404."""
@@ -44,6 +46,8 @@ def staff_page(view):
                 request,
                 _("Judge and organizer pages need two-factor authentication. Set up an authenticator app to go on."),
             )
+            # Remembered so that activating the authenticator leads back here (portal.views.account).
+            request.session[AFTER_MFA_SESSION_KEY] = request.get_full_path()
             return redirect("mfa_activate_totp")
         return view(request, *args, **kwargs)
 

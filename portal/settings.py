@@ -279,6 +279,8 @@ CELERY_TASK_ROUTES = {"submissions.tasks.video_*": {"queue": "media"}}
 CELERY_BEAT_SCHEDULE = {
     "expire-abandoned-uploads": {"task": "submissions.tasks.expire_uploads", "schedule": 15 * 60},
     "retry-stalled-videos": {"task": "submissions.tasks.retry_stalled_videos", "schedule": 60},
+    # Each scheduled result is also queued with its own eta; this catches one whose message was lost.
+    "publish-due-results": {"task": "judging.tasks.publish_due_versions", "schedule": 60},
 }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task (its worker was killed) is delivered again after this many seconds.

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("submissions.urls")),
     path("", include("judging.urls")),
+    # Before allauth's own URLs, so this set-up view (which returns staff to where they were going) wins.
+    path("accounts/2fa/totp/activate/", account.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

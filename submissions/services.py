@@ -32,6 +32,7 @@ from submissions.models import (
     Material,
     ThumbnailStatus,
 )
+from submissions.redact import redacted_name
 from submissions.videos import missing_videos
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,13 @@ def delete_file_after_commit(name):
         transaction.on_commit(lambda: default_storage.delete(name))
 
 
+def delete_material_files_after_commit(material):
+    """The file, its thumbnail and the copy redacted for judges (if one was made)."""
+    delete_file_after_commit(material.file.name)
+    delete_file_after_commit(material.thumbnail.name)
+    delete_file_after_commit(redacted_name(material.file.name))
+
+
 @transaction.atomic
 def add_material(*, entry, kind, upload, actor) -> Material:
     """Check `upload` by content, store it under a random name and queue its thumbnail.
@@ -281,8 +289,7 @@ def add_material(*, entry, kind, upload, actor) -> Material:
     name = default_storage.save(random_name("materials", inspected.extension), inspected.content)
     try:
         if replaced is not None:
-            delete_file_after_commit(replaced.file.name)
-            delete_file_after_commit(replaced.thumbnail.name)
+            delete_material_files_after_commit(replaced)
             replaced.delete()
         material = Material.objects.create(
             entry=locked,
@@ -316,8 +323,7 @@ def delete_material(*, material, actor) -> None:
         raise EntryError(
             _("This entry has been submitted and needs this file. Upload a replacement instead of removing it.")
         )
-    delete_file_after_commit(material.file.name)
-    delete_file_after_commit(material.thumbnail.name)
+    delete_material_files_after_commit(material)
     material.delete()
 
 

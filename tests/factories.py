@@ -209,3 +209,28 @@ def eligible_entry(unit, **kwargs):
     entry.submitted_at = timezone.now()
     entry.save()
     return entry
+
+
+def submitted_score(*, round, entry, judge, values, comment="", comments=None):
+    """A submitted Score with its criterion values, made directly (no ledger row, no window or watch checks).
+
+    `values` maps criterion key -> number for the round's current rubric of the entry's track; the total is
+    computed as the portal does (judging.scoring.weighted_total)."""
+    from decimal import Decimal
+
+    from judging.models import CriterionScore, Score
+    from judging.scoring import weighted_total
+
+    rubric = round.rubrics.filter(track=entry.track).order_by("-version").first()
+    criteria = list(rubric.criteria.all())
+    by_id = {criterion.pk: Decimal(str(values[criterion.key])) for criterion in criteria}
+    score = Score.objects.create(
+        round=round, entry=entry, judge=judge, rubric=rubric, status="submitted", comment=comment,
+        total=weighted_total(criteria, by_id), submitted_at=timezone.now(),
+    )
+    CriterionScore.objects.bulk_create(
+        CriterionScore(score=score, criterion=criterion, value=by_id[criterion.pk],
+                       comment=(comments or {}).get(criterion.key, ""))
+        for criterion in criteria
+    )
+    return score

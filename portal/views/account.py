@@ -1,14 +1,17 @@
 """The signed-in user's own account: profile and language."""
 
+from allauth.mfa.totp.views import ActivateTOTPView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from portal import services
+from portal.access import AFTER_MFA_SESSION_KEY
 from portal.forms import AccountForm, ProfileForm
 
 
@@ -42,3 +45,21 @@ def set_language(request):
     if language in dict(settings.LANGUAGES):
         services.set_language(user=request.user, language=language)
     return response
+
+
+class ActivateTOTPThenContinue(ActivateTOTPView):
+    """allauth's authenticator set-up, which then returns a judge or organizer to the page that asked for it
+    (allauth itself always goes on to the recovery codes); the message says where the codes are."""
+
+    def get_success_url(self):
+        after = self.request.session.pop(AFTER_MFA_SESSION_KEY, None)
+        if after and url_has_allowed_host_and_scheme(after, allowed_hosts={self.request.get_host()}):
+            messages.success(
+                self.request,
+                _("Two-factor authentication is on. Keep your recovery codes safe: you find them under Security."),
+            )
+            return after
+        return super().get_success_url()
+
+
+activate_totp = ActivateTOTPThenContinue.as_view()

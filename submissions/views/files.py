@@ -40,7 +40,10 @@ def _staff_mfa_redirect(request, material):
     return _staff_mfa_redirect_for_entry(request, material.entry)
 
 
-def _serve(name, content_type, filename, inline):
+def serve_file(name, content_type, filename, inline):
+    """A stored file as a response with the safe headers above, under `filename` (never the entrant's own name).
+
+    Shared with the judges' file views (judging.views.judge_files); 404 when the file is missing."""
     if not name:
         raise Http404
     try:
@@ -63,7 +66,7 @@ def material_file(request, material_id):
     material = get_material_for_user(request.user, material_id)
     if redirect_response := _staff_mfa_redirect(request, material):
         return redirect_response
-    return _serve(
+    return serve_file(
         material.file.name,
         material.content_type,
         download_name(material),
@@ -78,7 +81,7 @@ def material_thumbnail(request, material_id):
         return redirect_response
     if material.thumbnail_status != ThumbnailStatus.READY:
         raise Http404
-    return _serve(material.thumbnail.name, "image/webp", download_name(material, suffix="-thumbnail"), inline=True)
+    return serve_file(material.thumbnail.name, "image/webp", download_name(material, suffix="-thumbnail"), inline=True)
 
 
 # ------------------------------------------------------------------------------------------- videos
@@ -201,8 +204,13 @@ def video_preview(request, video_id):
     name = video.preview.name
     if not name:
         raise Http404  # not made yet (a retried video keeps playing its earlier preview meanwhile)
+    return serve_video_range(request, video, name, video_download_name(video, "preview", name))
+
+
+def serve_video_range(request, video, name, filename):
+    """Play the stored preview `name` of `video` under `filename`: Range from Django, or the configured hand-off
+    to nginx or S3 (PLAYBACK_BACKEND). Shared with the judges' player (judging.views.judge_files)."""
     backend = settings.PLAYBACK_BACKEND
-    filename = video_download_name(video, "preview", name)
     if backend == "nginx":
         # nginx serves the bytes (Range included) from an internal location that aliases MEDIA_ROOT.
         response = HttpResponse(content_type="video/mp4")
@@ -226,7 +234,7 @@ def _serve_video_image(request, video_id, field):
     extension = posixpath.splitext(name)[1].lstrip(".").lower()
     if extension not in IMAGE_TYPES:
         raise Http404
-    return _serve(name, IMAGE_TYPES[extension], video_download_name(video, field, name), inline=True)
+    return serve_file(name, IMAGE_TYPES[extension], video_download_name(video, field, name), inline=True)
 
 
 @login_required

@@ -274,3 +274,35 @@ class TestConsoleLink:
             client.force_login(request.getfixturevalue(who))
         html = client.get(reverse("portal:home")).content.decode()
         assert (f'href="{reverse("portal:console_home")}"' in html) is shown
+
+
+def sign_in_and_confirm_password(client, user, password):
+    # allauth asks for the password again before an authenticator is added.
+    client.post(reverse("account_login"), {"login": user.email, "password": password})
+    client.post(reverse("account_reauthenticate"), {"password": password})
+
+
+class TestBackAfterMfaSetUp:
+    def test_setting_up_the_authenticator_returns_staff_to_the_page_that_asked(self, client, settings, alice, password):
+        from allauth.mfa.models import Authenticator
+
+        from tests.browser.test_judging import totp_code
+
+        settings.STAFF_MFA_REQUIRED = True
+        sign_in_and_confirm_password(client, alice, password)
+        team = reverse("portal:console_team", args=["lcp-test"])
+        assert client.get(team)["Location"] == reverse("mfa_activate_totp")
+        page = client.get(reverse("mfa_activate_totp"))
+        secret = page.context["form"].secret
+        response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+        assert response.status_code == 302 and response["Location"] == team
+        assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()
+        assert "Two-factor authentication is on" in client.get(team).content.decode()
+
+    def test_without_a_page_to_return_to_allauth_shows_the_recovery_codes(self, client, settings, alice, password):
+        from tests.browser.test_judging import totp_code
+
+        sign_in_and_confirm_password(client, alice, password)
+        secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+        response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+        assert response["Location"] == reverse("mfa_view_recovery_codes")

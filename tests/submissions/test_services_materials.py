@@ -215,6 +215,19 @@ class TestDelete:
             callback()
         assert stored_files() == set()
 
+    def test_deleting_a_script_also_removes_its_redacted_copy(self, unit, django_capture_on_commit_callbacks):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from submissions.redact import redacted_name
+
+        entry = story_entry(unit)
+        script = add(entry, "script", pdf(name="剧本.pdf"))
+        copy = default_storage.save(redacted_name(script.file.name), ContentFile(b"%PDF-1.4 redacted"))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.delete_material(material=script, actor=entry.owner)
+        assert copy not in stored_files() and script.file.name not in stored_files()
+
     def test_a_draft_may_delete_a_required_file(self, entry):
         material = add(entry, "poster_vertical", poster())
         services.delete_material(material=material, actor=entry.owner)

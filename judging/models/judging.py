@@ -32,6 +32,13 @@ class PeerScores(models.TextChoices):
     AFTER_OWN = "after_own", _("After submitting their own")
 
 
+class AggregationMethod(models.TextChoices):
+    MEAN = "mean", _("Mean")
+    MEDIAN = "median", _("Median")
+    TRIMMED_MEAN = "trimmed", _("Trimmed mean (drop the highest and the lowest, from 5 judges)")
+    ZSCORE = "zscore", _("Per-judge z-score normalisation")
+
+
 class RoundState(models.TextChoices):
     """Derived from the scoring window; not stored."""
 
@@ -82,6 +89,21 @@ class Round(models.Model):
         _("share feedback with entrants"),
         default=False,
         help_text=_("Entrants receive per-criterion averages and anonymised comments with the results."),
+    )
+    # Results (judging.aggregation): how judges' totals become an entry's score, and when to flag a spread.
+    aggregation_method = models.CharField(
+        _("aggregation"), max_length=12, choices=AggregationMethod, default=AggregationMethod.MEAN
+    )
+    disagreement_range = models.DecimalField(
+        _("flag a spread (highest - lowest total) above"), max_digits=5, decimal_places=2, default=Decimal("25"),
+        help_text=_("Points on the 0–100 total."),
+    )
+    disagreement_stdev = models.DecimalField(
+        _("flag a standard deviation above"), max_digits=5, decimal_places=2, default=Decimal("12")
+    )
+    severity_threshold = models.DecimalField(
+        _("flag a judge whose mean differs from the panel's by more than"), max_digits=5, decimal_places=2,
+        default=Decimal("10"), help_text=_("Points on the 0–100 total, over the entries that judge scored."),
     )
     # Live final: the entry being pitched now, and whether its result is shown on the organizer's screen.
     live_entry = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -1,0 +1,12 @@
+"""Placeholder until implemented."""
+
+from django.http import Http404
+
+
+def analytics(request, *args, **kwargs):
+    raise Http404
+
+
+def export(request, *args, **kwargs):
+    raise Http404
+
