@@ -392,6 +392,16 @@ class LoggedAction(models.TextChoices):
     CONFLICT_WAIVER_REVOKED = "conflict_waiver_revoked", _("Conflict waiver revoked")
     REMINDERS_SENT = "reminders_sent", _("Reminders sent")
     LIVE_CHANGED = "live_changed", _("Live final changed")
+    # Results
+    ENTRIES_ADVANCED = "entries_advanced", _("Shortlist decided")
+    DECISION_OVERRIDDEN = "decision_overridden", _("Decision overridden")
+    RESULT_PREPARED = "result_prepared", _("Result prepared")
+    RESULT_SCHEDULED = "result_scheduled", _("Result publication scheduled")
+    RESULT_PUBLISHED = "result_published", _("Result published")
+    RESULT_FINALISED = "result_finalised", _("Result finalised")
+    OBJECTION_ANSWERED = "objection_answered", _("Objection answered")
+    AWARDS_CHANGED = "awards_changed", _("Awards changed")
+    NOTIFICATIONS_RETRIED = "notifications_retried", _("Result emails sent again")
 
 
 class ActionLog(models.Model):
