@@ -54,6 +54,13 @@ bench-upload: install
 bench-pipeline: $(VENV)/.installed
 	$(PY) bench/pipeline_bench.py $(BENCH_ARGS)
 
+# Not part of `make test`: judging.aggregation.compute_ranking per method over 150,000 scores in a throwaway
+# competition of the DATABASE_URL database (target <= 1 s on PostgreSQL; SQLite refused unless
+# BENCH_ARGS=--allow-sqlite), written to var/bench/results.json.
+.PHONY: bench-results
+bench-results: $(VENV)/.installed
+	$(PY) bench/results.py $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 

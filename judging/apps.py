@@ -21,3 +21,7 @@ class JudgingConfig(AppConfig):
         from portal.demo import demo_seeded
 
         demo_seeded.connect(demo.seed_demo_judging, dispatch_uid="judging.demo_judging")
+        # Demo results finish the judging demo's round 1, so they are connected after it.
+        from judging import demo_results
+
+        demo_seeded.connect(demo_results.seed_demo_results, dispatch_uid="judging.demo_results")

@@ -42,10 +42,19 @@ def send_reminder(membership_id):
 @shared_task
 def publish_due_versions():
     """Publish scheduled result versions whose time has come (queued with an eta, and every minute by beat)."""
-    raise NotImplementedError
+    from judging import results
+
+    return results.publish_due_versions()
 
 
 @shared_task(bind=True, max_retries=5)
 def send_result_notifications(self, notification_ids):
     """Send one batch of result emails; on failure retry the batch with backoff (sent ones are skipped)."""
-    raise NotImplementedError
+    from judging.results import NotificationsFailed, deliver_notifications
+
+    try:
+        deliver_notifications(notification_ids)
+    except NotificationsFailed as error:
+        # 1, 2, 4, 8, 16 minutes; rows that failed NOTIFICATION_MAX_ATTEMPTS times are GAVE_UP and not retried.
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+    return len(notification_ids)

@@ -22,15 +22,11 @@ from judging import panels
 from judging.access import get_round_for_organizer
 from judging.models import Assignment, PanelMembership, Score, ScoreStatus, effective_conflict_exists
 from judging.panel_forms import AssignAddForm, AutoAssignForm, CoverageFilterForm, RemindForm, round_units
+from judging.views.common import report_errors
 from portal.access import staff_page
 
 PAGE_SIZE = 50
 
-
-def _error_messages(request, error):
-    texts = error.messages if isinstance(error, ValidationError) else [str(error)]
-    for text in texts:
-        messages.error(request, text)
 
 
 def _assignments_redirect(competition, round):
@@ -122,7 +118,7 @@ def assign_auto(request, slug, round_id):
     try:
         report = assignment_services.auto_assign(round=round, actor=request.user, seed=form.cleaned_data["seed"])
     except (ValidationError, assignment_services.AssignmentError) as error:
-        _error_messages(request, error)
+        report_errors(request, error)
         return _assignments_redirect(competition, round)
     text = _("Automatic assignment done: %(created)s assignments created, %(removed)s removed, %(kept)s kept.") % {
         "created": report.created,
@@ -156,7 +152,7 @@ def assign_add(request, slug, round_id):
     try:
         assignment_services.assign(round=round, entry=entry, judge=judge, actor=request.user)
     except (ValidationError, assignment_services.AssignmentError) as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request,
@@ -173,7 +169,7 @@ def assign_remove(request, slug, round_id, assignment_id):
     try:
         assignment_services.unassign(assignment=assignment, actor=request.user)
     except (ValidationError, assignment_services.AssignmentError) as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request,
@@ -238,7 +234,7 @@ def remind(request, slug, round_id):
     try:
         count = panels.send_reminders(round=round, actor=request.user, membership_ids=ids)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         if count:
             messages.success(

@@ -32,13 +32,11 @@ from judging.panel_forms import (
     competition_judges,
     round_units,
 )
+from judging.views.common import messages_of
 from portal.access import get_competition_for_organizer, staff_page
 
 PAGE_SIZE = 50
 
-
-def _messages_of(error):
-    return error.messages if isinstance(error, ValidationError) else [str(error)]
 
 
 def _panel_redirect(competition, round):
@@ -142,7 +140,7 @@ def panel_drop(request, slug, round_id, membership_id):
         try:
             panels.drop_judge(membership=membership, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(
@@ -169,7 +167,7 @@ def panel_expertise(request, slug, round_id, membership_id):
         try:
             panels.set_expertise(membership=membership, units=list(form.cleaned_data["expertise"]), actor=request.user)
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(request, _("The unit expertise of %(judge)s has been saved.") % {"judge": name})
@@ -191,7 +189,7 @@ def invitation_revoke(request, slug, round_id, invitation_id):
         try:
             invitation_services.revoke_invitation(invitation=invitation, actor=request.user)
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(
@@ -213,7 +211,7 @@ def invitation_resend(request, slug, round_id, invitation_id):
         try:
             invitation_services.resend_invitation(invitation=invitation, actor=request.user)
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(
@@ -304,7 +302,7 @@ def conflict_waive(request, slug, conflict_id):
         try:
             conflict_services.waive_conflict(conflict=conflict, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(
@@ -331,7 +329,7 @@ def conflict_unwaive(request, slug, conflict_id):
         try:
             conflict_services.revoke_waiver(conflict=conflict, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for text in _messages_of(error):
+            for text in messages_of(error):
                 messages.error(request, text)
         else:
             messages.success(

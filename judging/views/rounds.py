@@ -34,6 +34,7 @@ from judging.models import (
     Score,
 )
 from judging.round_forms import CRITERION_FIELDS, NewVersionForm, RoundForm, criterion_formset, initial_round
+from judging.views.common import messages_of
 from portal.access import get_competition_for_organizer, staff_page
 from portal.models import TrackKind
 
@@ -47,9 +48,6 @@ def count_of(queryset, **outer):
     first = next(iter(outer))
     return Coalesce(Subquery(matched.values(first).annotate(count=Count("pk")).values("count")[:1]), 0)
 
-
-def _messages_of(error):
-    return error.messages if isinstance(error, ValidationError) else [str(error)]
 
 
 # --- Rounds --------------------------------------------------------------------------------------------------
@@ -75,7 +73,7 @@ def rounds_create_defaults(request, slug):
     try:
         rounds = services.create_default_rounds(competition=competition, actor=request.user)
     except ValidationError as error:
-        for message in _messages_of(error):
+        for message in messages_of(error):
             messages.error(request, message)
     else:
         messages.success(
@@ -249,7 +247,7 @@ def round_populate(request, slug, round_id):
     try:
         added = services.populate_round(round=round, actor=request.user)
     except ValidationError as error:
-        for message in _messages_of(error):
+        for message in messages_of(error):
             messages.error(request, message)
     else:
         if added:
@@ -276,7 +274,7 @@ def round_entry_remove(request, slug, round_id, entry_id):
     try:
         services.remove_round_entry(round=round, entry=entry, actor=request.user)
     except ValidationError as error:
-        for message in _messages_of(error):
+        for message in messages_of(error):
             messages.error(request, message)
     else:
         messages.success(
@@ -322,7 +320,7 @@ def rubric_edit(request, slug, round_id, kind):
                 try:
                     message = _save_rubric(request.user, rubric, frozen, formset.criteria(), reason_form)
                 except ValidationError as error:
-                    service_errors = _messages_of(error)
+                    service_errors = messages_of(error)
                 else:
                     messages.success(request, message)
                     return redirect("judging:rubric_edit", slug=competition.slug, round_id=round.pk, kind=kind)

@@ -5,6 +5,7 @@ whatever the services do.
 """
 
 import pytest
+from django.utils import translation
 
 from tests.factories import (
     AssignmentFactory,
@@ -14,6 +15,14 @@ from tests.factories import (
     UserFactory,
     eligible_entry,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages are asserted in English. The site's default is Chinese, and a request through the test
+    client leaves its language active on the thread, so without this a test would depend on the one before."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

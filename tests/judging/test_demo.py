@@ -48,18 +48,20 @@ def test_demo_judging(django_capture_on_commit_callbacks, settings):
     with django_capture_on_commit_callbacks(execute=True):
         competition = seed_demo()
 
-    # Three default rounds; the preliminary one open now, holding every eligible demo entry.
+    # Three default rounds. The preliminary one holds every eligible demo entry; the results demo (judging.demo_results)
+    # then closes it, publishes its result and opens the semi-final for the demo judges.
     rounds = list(Round.objects.filter(competition=competition).order_by("position"))
     assert [round.kind for round in rounds] == [RoundKind.PRELIMINARY, RoundKind.SEMI_FINAL, RoundKind.FINAL]
     first = rounds[0]
-    assert first.is_open()
-    assert first.closes_at > timezone.now() + timezone.timedelta(days=10)
+    assert not first.is_open() and rounds[1].is_open()
+    assert rounds[1].closes_at > timezone.now() + timezone.timedelta(days=10)
     eligible = set(
         Entry.objects.filter(competition=competition, status=EntryStatus.ELIGIBLE).values_list("pk", flat=True)
     )
     assert eligible
     assert set(first.round_entries.values_list("entry_id", flat=True)) == eligible
-    assert not RoundEntry.objects.filter(round__in=rounds[1:]).exists()
+    assert not RoundEntry.objects.filter(round=rounds[2]).exists()
+    assert set(rounds[1].round_entries.values_list("source", flat=True)) == {"advanced"}
 
     # The five demo judges sit on its panel with the terms accepted and some expertise; one invitation pending.
     panel = PanelMembership.objects.filter(round=first).select_related("judge")
@@ -85,12 +87,13 @@ def test_demo_judging(django_capture_on_commit_callbacks, settings):
     assert max(loads.values()) - min(loads.values()) <= 1
     assert ActionLog.objects.filter(action=LoggedAction.ASSIGNMENTS_CHANGED, data__seed=demo.ASSIGNMENT_SEED).exists()
 
-    # judge1 and judge2 have scored: some submitted, some drafts, values on the step, comments where required.
+    # Every assigned judge has scored round 1 (its result is published): values on the step, comments where required.
     scores = Score.objects.filter(round=first).select_related("judge")
-    assert {score.judge.email for score in scores} == {"judge1@example.com", "judge2@example.com"}
+    assert {score.judge_id for score in scores} == set(
+        Assignment.objects.active().filter(round=first).values_list("judge_id", flat=True)
+    )
     statuses = Counter(scores.values_list("status", flat=True))
-    assert statuses[ScoreStatus.SUBMITTED] >= 2
-    assert statuses[ScoreStatus.DRAFT] >= 1
+    assert statuses[ScoreStatus.SUBMITTED] == scores.count() and statuses[ScoreStatus.DRAFT] == 0
     assert all(score.total is not None and score.comment for score in scores if score.status == ScoreStatus.SUBMITTED)
     values = CriterionScore.objects.filter(score__round=first).select_related("criterion", "score")
     for value in values:
