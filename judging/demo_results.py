@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from judging import assignment, panels, results, rubrics, scoring
+from judging import advancement, assignment, notifications, objections, panels, rubrics, scoring, versions
 from judging.demo import ASSIGNMENT_SEED, CRITERION_COMMENTS, OVERALL_COMMENTS, SEED, _value
 from judging.models import (
     Assignment,
@@ -66,14 +66,14 @@ def seed_demo_results(sender, *, competition, organizer=None, **kwargs):
         first.refresh_from_db()
         second.refresh_from_db()
 
-        results.advance(round=first, actor=organizer, top_k_per_unit=TOP_PER_UNIT)
+        advancement.advance(round=first, actor=organizer, top_k_per_unit=TOP_PER_UNIT)
         _seat_second_panel(first, second, organizer)
         assignment.auto_assign(round=second, actor=organizer, seed=ASSIGNMENT_SEED)
 
-        version = results.prepare_version(round=first, actor=organizer)
+        version = versions.prepare_version(round=first, actor=organizer)
         version.notice_ends_at = (now + NOTICE).replace(second=0, microsecond=0)
         version.save(update_fields=["notice_ends_at"])
-        version = results.publish_version(version=version, actor=organizer, now=now)
+        version = versions.publish_version(version=version, actor=organizer, now=now)
         _record_notifications_as_sent(version, now)
         _lodge_objection(version)
     return version
@@ -117,7 +117,7 @@ def _seat_second_panel(first, second, organizer):
 def _record_notifications_as_sent(version, now):
     """The result emails' rows, marked sent: the demo emails nobody. (publish_version queues notifications after
     commit; they find every row already there and queue nothing.)"""
-    ids = results.create_notifications(version)
+    ids = notifications.create_notifications(version)
     ResultNotification.objects.filter(pk__in=ids).update(status=NotificationStatus.SENT, attempts=1, sent_at=now)
 
 
@@ -129,6 +129,6 @@ def _lodge_objection(version):
     ranked = [row["entry_id"] for row in version.ranking]
     owners = dict(Entry.objects.filter(pk__in=ranked).values_list("pk", "owner_id"))
     target = next((pk for pk in ranked if owners.get(pk) != author.pk), ranked[0])
-    return results.lodge_objection(
+    return objections.lodge_objection(
         version=version, entry=Entry.objects.get(pk=target), author=author, text=OBJECTION_TEXT, notify=False
     )

@@ -1,4 +1,4 @@
-"""The public objection form (公示 异议). It validates only the shape; judging.results.lodge_objection decides
+"""The public objection form (公示 异议). It validates only the shape; judging.objections.lodge_objection decides
 whether an objection may be lodged (notice period, entry listed) and checks the evidence file by its content."""
 
 from django import forms

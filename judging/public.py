@@ -175,7 +175,7 @@ def current_versions(competition) -> list[ResultVersion]:
     """The current public version of each round that has one, in round order: the newest published one.
 
     That is `current_public()` (in notice or final), except while an organizer prepares a revision: publishing
-    supersedes the earlier version, and judging.results.revise_version already marks it superseded when the
+    supersedes the earlier version, and judging.versions.revise_version already marks it superseded when the
     draft is made (one open version per round), so until the revision is published the superseded version is
     still the round's public result (objections against it are refused by lodge_objection)."""
     return newest_per_round(public_versions(competition))

@@ -1,6 +1,6 @@
 """Forms of the organizer's results pages: the ranking's method and scope, the advancement rule, overrides,
 preparing, scheduling and revising a result version, and answers to objections. They validate only; the views hand
-the cleaned values to judging.aggregation and judging.results.
+the cleaned values to judging.aggregation, judging.advancement, judging.versions and judging.objections.
 
 Date-times are typed as wall-clock times in the competition's time zone (datetime-local inputs): views render and
 validate these forms with that zone active, and the forms re-read the typed time in the competition's zone.

@@ -42,15 +42,15 @@ def send_reminder(membership_id):
 @shared_task
 def publish_due_versions():
     """Publish scheduled result versions whose time has come (queued with an eta, and every minute by beat)."""
-    from judging import results
+    from judging import versions
 
-    return results.publish_due_versions()
+    return versions.publish_due_versions()
 
 
 @shared_task(bind=True, max_retries=5)
 def send_result_notifications(self, notification_ids):
     """Send one batch of result emails; on failure retry the batch with backoff (sent ones are skipped)."""
-    from judging.results import NotificationsFailed, deliver_notifications
+    from judging.notifications import NotificationsFailed, deliver_notifications
 
     try:
         deliver_notifications(notification_ids)

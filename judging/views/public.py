@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from judging import laurels
+from judging import objections as objection_services
 from judging import public as access
-from judging import results as results_service
 from judging.models import Objection, VersionStatus
 from judging.objection_forms import ObjectionForm
 from portal.models import MaterialKind
@@ -287,7 +287,7 @@ def objection_create(request, slug, version_id, number):
         form = ObjectionForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                results_service.lodge_objection(
+                objection_services.lodge_objection(
                     version=version,
                     entry=entry,
                     author=request.user,

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from judging import results
+from judging import versions
 from judging.models import Objection, ObjectionStatus, ResultVersion, VersionStatus
 from portal.models import ActionLog, LoggedAction, Role
 from tests.browser.test_entry_to_decision import sign_in
@@ -41,7 +41,7 @@ def the_world():
     RoleFactory(competition=competition, user=organizer, role=Role.ORGANIZER)
     UserFactory(email=PUBLIC_EMAIL, display_name="Viewer")
     world = results_world(competition, organizer, per_unit=2, top_k=1, publish=False)
-    world["version"] = results.prepare_version(round=world["round1"], actor=organizer)
+    world["version"] = versions.prepare_version(round=world["round1"], actor=organizer)
     world["organizer"] = organizer
     return world
 

@@ -1,4 +1,4 @@
-"""judging.results.advance / override_decision: who goes on, and the next round's list kept in step."""
+"""judging.advancement.advance / override_decision: who goes on, and the next round's list kept in step."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from judging import results
+from judging import advancement
 from judging.models import Assignment, Decision, Outcome, RoundEntry, RoundEntrySource
 from portal.models import ActionLog, LoggedAction
 from tests.factories import AssignmentFactory, PanelMembershipFactory, UserFactory, submitted_score
@@ -36,7 +36,7 @@ def next_list(round):
 
 def test_top_k_per_unit(setup, alice):
     first, second, entries = setup["first"], setup["second"], setup["entries"]
-    decisions = results.advance(round=first, actor=alice, top_k_per_unit=2)
+    decisions = advancement.advance(round=first, actor=alice, top_k_per_unit=2)
 
     a1, a2, a3, b1, b2, b3 = (entry.number for entry in entries)
     assert outcomes(first) == {
@@ -62,12 +62,12 @@ def test_threshold_and_both_rules(setup, alice):
     first, second, entries = setup["first"], setup["second"], setup["entries"]
     a1, a2, a3, b1, b2, b3 = (entry.number for entry in entries)
 
-    results.advance(round=first, actor=alice, threshold="70")
+    advancement.advance(round=first, actor=alice, threshold="70")
     assert {n for n, outcome in outcomes(first).items() if outcome == Outcome.ADVANCED} == {a1, a2, a3}
     assert next_list(second) == {a1, a2, a3}
 
     # Either rule lets an entry through: the best of unit B (60) by K = 1, unit A's three by the threshold.
-    results.advance(round=first, actor=alice, top_k_per_unit=1, threshold=70)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=1, threshold=70)
     assert {n for n, outcome in outcomes(first).items() if outcome == Outcome.ADVANCED} == {a1, a2, a3, b1}
     assert next_list(second) == {a1, a2, a3, b1}
 
@@ -75,7 +75,7 @@ def test_threshold_and_both_rules(setup, alice):
 def test_readvancing_removes_entries_no_longer_advanced_unless_scored_there(setup, alice):
     first, second, entries = setup["first"], setup["second"], setup["entries"]
     a1, a2, a3, b1, b2, b3 = entries
-    results.advance(round=first, actor=alice, top_k_per_unit=2)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=2)
     # Round 2 opened early for this test: one judge already scored a2 there; b2 only has an assignment.
     second.opens_at = timezone.now() - timedelta(days=1)
     second.save()
@@ -85,7 +85,7 @@ def test_readvancing_removes_entries_no_longer_advanced_unless_scored_there(setu
     # An entry an organizer added by hand to round 2 is not touched by advancement.
     RoundEntry.objects.create(round=second, entry=a3, source=RoundEntrySource.ADDED)
 
-    results.advance(round=first, actor=alice, top_k_per_unit=1)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=1)
 
     assert next_list(second) == {a1.number, a2.number, b1.number, a3.number}
     assert not Assignment.objects.filter(round=second, entry=b2).exists()
@@ -99,14 +99,14 @@ def test_open_or_upcoming_round_refused(setup, alice):
     first.closes_at = timezone.now() + timedelta(days=2)
     first.save()
     with pytest.raises(ValidationError) as error:
-        results.advance(round=first, actor=alice, top_k_per_unit=2)
+        advancement.advance(round=first, actor=alice, top_k_per_unit=2)
     assert "Scoring in this round is still open until" in error.value.messages[0]
     assert "advance after it closes" in error.value.messages[0]
 
     first.opens_at = timezone.now() + timedelta(days=1)
     first.save()
     with pytest.raises(ValidationError) as error:
-        results.advance(round=first, actor=alice, top_k_per_unit=2)
+        advancement.advance(round=first, actor=alice, top_k_per_unit=2)
     assert "has not started yet" in error.value.messages[0]
     assert not Decision.objects.exists()
     assert not RoundEntry.objects.filter(round=setup["second"]).exists()
@@ -114,33 +114,33 @@ def test_open_or_upcoming_round_refused(setup, alice):
 
 def test_last_round_and_missing_rule_refused(setup, alice, competition):
     with pytest.raises(ValidationError, match="Give a rule"):
-        results.advance(round=setup["first"], actor=alice)
+        advancement.advance(round=setup["first"], actor=alice)
     with pytest.raises(ValidationError, match="whole number"):
-        results.advance(round=setup["first"], actor=alice, top_k_per_unit=0)
+        advancement.advance(round=setup["first"], actor=alice, top_k_per_unit=0)
     with pytest.raises(ValidationError, match="from 0 to 100"):
-        results.advance(round=setup["first"], actor=alice, threshold="lots")
+        advancement.advance(round=setup["first"], actor=alice, threshold="lots")
 
     final = later_round(competition, position=3, kind="final")
     final.opens_at, final.closes_at = timezone.now() - timedelta(days=3), timezone.now() - timedelta(days=1)
     final.save()
     with pytest.raises(ValidationError, match="last round"):
-        results.advance(round=final, actor=alice, top_k_per_unit=2)
-    assert results.next_round(setup["first"]) == setup["second"]
-    assert results.next_round(final) is None
+        advancement.advance(round=final, actor=alice, top_k_per_unit=2)
+    assert advancement.next_round(setup["first"]) == setup["second"]
+    assert advancement.next_round(final) is None
 
 
 def test_override_needs_a_reason_naming_the_entry(setup, alice):
     first, entries = setup["first"], setup["entries"]
     a3 = entries[2]
     with pytest.raises(ValidationError) as error:
-        results.advance(round=first, actor=alice, top_k_per_unit=2, overrides={a3.pk: (Outcome.ADVANCED, "  ")})
+        advancement.advance(round=first, actor=alice, top_k_per_unit=2, overrides={a3.pk: (Outcome.ADVANCED, "  ")})
     assert a3.number in error.value.messages[0]
     assert not Decision.objects.exists()
 
     with pytest.raises(ValidationError, match="not in this round"):
-        results.advance(round=first, actor=alice, top_k_per_unit=2, overrides={999999: (Outcome.ADVANCED, "x")})
+        advancement.advance(round=first, actor=alice, top_k_per_unit=2, overrides={999999: (Outcome.ADVANCED, "x")})
 
-    results.advance(
+    advancement.advance(
         round=first,
         actor=alice,
         top_k_per_unit=2,
@@ -156,17 +156,19 @@ def test_override_needs_a_reason_naming_the_entry(setup, alice):
 def test_override_decision_keeps_next_round_in_step(setup, alice):
     first, second, entries = setup["first"], setup["second"], setup["entries"]
     a1, a3 = entries[0], entries[2]
-    results.advance(round=first, actor=alice, top_k_per_unit=2)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=2)
 
     decision = Decision.objects.get(round=first, entry=a1)
     with pytest.raises(ValidationError, match="give a reason"):
-        results.override_decision(decision=decision, outcome=Outcome.NOT_ADVANCED, reason="", actor=alice)
+        advancement.override_decision(decision=decision, outcome=Outcome.NOT_ADVANCED, reason="", actor=alice)
     assert a1.number in next_list(second)
 
-    results.override_decision(decision=decision, outcome=Outcome.NOT_ADVANCED, reason="Plagiarism found", actor=alice)
+    advancement.override_decision(
+        decision=decision, outcome=Outcome.NOT_ADVANCED, reason="Plagiarism found", actor=alice
+    )
     assert a1.number not in next_list(second)
     promoted = Decision.objects.get(round=first, entry=a3)
-    results.override_decision(decision=promoted, outcome=Outcome.ADVANCED, reason="Wildcard", actor=alice)
+    advancement.override_decision(decision=promoted, outcome=Outcome.ADVANCED, reason="Wildcard", actor=alice)
     assert a3.number in next_list(second)
     log = ActionLog.objects.filter(action=LoggedAction.DECISION_OVERRIDDEN).latest("pk")
     assert log.data["added_to_next_round"] == [a3.number] and log.data["reason"] == "Wildcard"
@@ -177,8 +179,8 @@ def test_ineligible_entry_never_goes_on(setup, alice):
     a1 = entries[0]
     a1.status = "withdrawn"
     a1.save()
-    results.advance(round=first, actor=alice, top_k_per_unit=2)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=2)
     assert outcomes(first)[a1.number] == Outcome.NOT_ADVANCED
     decision = Decision.objects.get(round=first, entry=a1)
     with pytest.raises(ValidationError, match="only eligible entries"):
-        results.override_decision(decision=decision, outcome=Outcome.ADVANCED, reason="Please", actor=alice)
+        advancement.override_decision(decision=decision, outcome=Outcome.ADVANCED, reason="Please", actor=alice)

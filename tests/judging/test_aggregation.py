@@ -12,7 +12,14 @@ import pytest
 from judging.aggregation import compute_ranking, take_snapshot, unscored_entries
 from judging.models import Conflict, Criterion, ResultVersion, RoundEntry, Score
 from portal.models import TrackKind
-from tests.factories import PanelMembershipFactory, RubricFactory, UnitFactory, eligible_entry, submitted_score
+from tests.factories import (
+    PanelMembershipFactory,
+    RoundFactory,
+    RubricFactory,
+    UnitFactory,
+    eligible_entry,
+    submitted_score,
+)
 
 
 def listed(round, unit, count):
@@ -234,9 +241,7 @@ def test_ties_by_weighted_criterion_then_judge_count_then_entry_number(judging_r
 
     for method in ("mean", "median", "trimmed"):
         ranking = compute_ranking(judging_round, method=method)
-        assert order(ranking) == [
-            two_judges.pk, one_judge.pk, by_story.pk, by_craft.pk, first.pk, second.pk
-        ], method
+        assert order(ranking) == [two_judges.pk, one_judge.pk, by_story.pk, by_craft.pk, first.pk, second.pk], method
         assert [result.rank for result in ranking.entries] == [1, 2, 3, 4, 5, 6]
         assert results(ranking)[by_story.pk].score == results(ranking)[by_craft.pk].score == D("68.000")
 
@@ -262,7 +267,10 @@ def test_ranks_per_unit(judging_round, unit, competition):
     ranking = compute_ranking(judging_round)
 
     assert [(r.entry_id, r.rank, r.unit_rank) for r in ranking.entries] == [
-        (a_high.pk, 1, 1), (b_high.pk, 2, 1), (a_low.pk, 3, 2), (b_low.pk, 4, 2),
+        (a_high.pk, 1, 1),
+        (b_high.pk, 2, 1),
+        (a_low.pk, 3, 2),
+        (b_low.pk, 4, 2),
     ]
     assert {r.entry_id: r.unit_id for r in ranking.entries}[b_low.pk] == other.pk
 
@@ -279,11 +287,20 @@ def test_conflicted_and_draft_scores_never_count(judging_round, unit, competitio
     Conflict.objects.create(competition=competition, judge=conflicted, entry=entry, source="declared", basis="friend")
     give(judging_round, entry, waived, 10)  # 100, a detected conflict that was waived: counts
     Conflict.objects.create(
-        competition=competition, judge=waived, entry=entry, source="detected", basis="same school",
-        waived_at=entry.submitted_at, waiver_reason="long ago",
+        competition=competition,
+        judge=waived,
+        entry=entry,
+        source="detected",
+        basis="same school",
+        waived_at=entry.submitted_at,
+        waiver_reason="long ago",
     )
     Score.objects.create(
-        round=judging_round, entry=entry, judge=drafting, rubric=judging_round.rubrics.get(), status="draft",
+        round=judging_round,
+        entry=entry,
+        judge=drafting,
+        rubric=judging_round.rubrics.get(),
+        status="draft",
         total=D("0.000"),
     )
     give(judging_round, only_conflicted, conflicted, 9)  # its only score does not count either
@@ -307,10 +324,28 @@ def test_conflicted_and_draft_scores_never_count(judging_round, unit, competitio
 def test_entries_of_a_track_with_another_rubric_keep_their_own_criteria(judging_round, unit, competition):
     story_track = competition.tracks.get(kind=TrackKind.STORY)
     rubric = RubricFactory(round=judging_round, track=story_track, criteria=False)
-    Criterion.objects.create(rubric=rubric, position=1, key="premise", name_zh="创意", name_en="Premise", weight=30,
-                             min_score=1, max_score=5, step=1)
-    Criterion.objects.create(rubric=rubric, position=2, key="dialogue", name_zh="对白", name_en="Dialogue",
-                             weight=70, min_score=0, max_score=10, step=1)
+    Criterion.objects.create(
+        rubric=rubric,
+        position=1,
+        key="premise",
+        name_zh="创意",
+        name_en="Premise",
+        weight=30,
+        min_score=1,
+        max_score=5,
+        step=1,
+    )
+    Criterion.objects.create(
+        rubric=rubric,
+        position=2,
+        key="dialogue",
+        name_zh="对白",
+        name_en="Dialogue",
+        weight=70,
+        min_score=0,
+        max_score=10,
+        step=1,
+    )
     (work,) = listed(judging_round, unit, 1)
     script = eligible_entry(unit, track=story_track)
     RoundEntry.objects.create(round=judging_round, entry=script)
@@ -328,6 +363,39 @@ def test_entries_of_a_track_with_another_rubric_keep_their_own_criteria(judging_
     assert by_id[script.pk].criteria["premise"] == {"raw": D("4.000"), "normalised": D("4.000")}
     assert set(by_id[work.pk].criteria) == {"story", "craft"}
     assert [c["key"] for c in ranking.criteria] == ["dialogue", "story", "craft", "premise"]
+
+
+def test_rubric_versions_of_a_track_share_their_keys(judging_round, unit):
+    (entry,) = listed(judging_round, unit, 1)
+    first, second = panel(judging_round, 2)
+    give(judging_round, entry, first, 8, 6)  # version 1: 6 * 8 + 4 * 6 = 72
+    newer = RubricFactory(round=judging_round, version=2, criteria=False)
+    for position, (key, weight) in enumerate([("story", 50), ("craft", 30), ("pace", 20)], start=1):
+        Criterion.objects.create(rubric=newer, position=position, key=key, name_zh=key, weight=weight)
+    # version 2: story 6 -> 30, craft 8 -> 24, pace 10 -> 20; total 74
+    submitted_score(round=judging_round, entry=entry, judge=second, values={"story": 6, "craft": 8, "pace": 10})
+
+    result = compute_ranking(judging_round).entries[0]
+
+    # (72 + 74) / 2 = 73; story (8 + 6) / 2 = 7, craft (6 + 8) / 2 = 7, pace only in version 2: 10
+    assert result.score == D("73.000")
+    assert {key: values["raw"] for key, values in result.criteria.items()} == {
+        "story": D("7.000"),
+        "craft": D("7.000"),
+        "pace": D("10.000"),
+    }
+    assert list(result.criteria) == ["story", "craft", "pace"]  # the current version's order (50, 30, 20)
+
+
+def test_a_round_without_scores_or_criteria_ranks_nothing(judging_round, unit, competition):
+    listed(judging_round, unit, 2)
+    ranking = compute_ranking(judging_round)
+    assert (ranking.entries, ranking.judges, ranking.as_json()) == ([], [], [])
+    assert len(unscored_entries(judging_round)) == 2
+
+    bare = RoundFactory(competition=competition)  # no rubric at all
+    assert compute_ranking(bare).entries == []
+    assert take_snapshot(bare)["criteria"] == []
 
 
 # --------------------------------------------------------------------------------------------- flags
@@ -365,7 +433,9 @@ def test_disagreement_and_judge_severity(judging_round, unit):
     assert (judges[severe.pk].severity, judges[severe.pk].flagged) == (D("-28.333"), True)
     # generous: totals 80, 80, 90 -> mean 83.333; deviations -3.333, -3.333, 6.667 -> sqrt(66.667 / 3) = 4.714
     assert (judges[generous.pk].count, judges[generous.pk].mean, judges[generous.pk].stdev) == (
-        3, D("83.333"), D("4.714")
+        3,
+        D("83.333"),
+        D("4.714"),
     )
     assert judges[neutral.pk].count == 4
 
@@ -412,20 +482,48 @@ def test_snapshot_is_deterministic_and_holds_only_counting_scores(judging_round,
     assert ResultVersion.digest(snapshot) == ResultVersion.digest(take_snapshot(judging_round))
     assert snapshot["round"] == judging_round.pk and snapshot["method"] == "mean"
     assert snapshot["thresholds"] == {
-        "disagreement_range": "25.00", "disagreement_stdev": "12.00", "severity_threshold": "10.00"
+        "disagreement_range": "25.00",
+        "disagreement_stdev": "12.00",
+        "severity_threshold": "10.00",
     }
     rubric = judging_round.rubrics.get()
     assert snapshot["criteria"] == [
-        {"rubric": rubric.pk, "track": rubric.track_id, "version": 1, "key": "story", "weight": "60.00",
-         "min": "0.00", "max": "10.00", "position": 1},
-        {"rubric": rubric.pk, "track": rubric.track_id, "version": 1, "key": "craft", "weight": "40.00",
-         "min": "0.00", "max": "10.00", "position": 2},
+        {
+            "rubric": rubric.pk,
+            "track": rubric.track_id,
+            "version": 1,
+            "key": "story",
+            "weight": "60.00",
+            "min": "0.00",
+            "max": "10.00",
+            "position": 1,
+        },
+        {
+            "rubric": rubric.pk,
+            "track": rubric.track_id,
+            "version": 1,
+            "key": "craft",
+            "weight": "40.00",
+            "min": "0.00",
+            "max": "10.00",
+            "position": 2,
+        },
     ]
     assert [row["entry"] for row in snapshot["entries"]] == sorted([a.pk, b.pk])
     # 6 * 8 + 4 * 6.5 = 74; ordered by score id; values by key
     assert snapshot["scores"] == [
-        {"score": first.pk, "entry": b.pk, "judge": j1.pk, "total": "74.000",
-         "values": {"craft": "6.50", "story": "8.00"}},
-        {"score": second.pk, "entry": a.pk, "judge": j1.pk, "total": "70.000",
-         "values": {"craft": "7.00", "story": "7.00"}},
+        {
+            "score": first.pk,
+            "entry": b.pk,
+            "judge": j1.pk,
+            "total": "74.000",
+            "values": {"craft": "6.50", "story": "8.00"},
+        },
+        {
+            "score": second.pk,
+            "entry": a.pk,
+            "judge": j1.pk,
+            "total": "70.000",
+            "values": {"craft": "7.00", "story": "7.00"},
+        },
     ]

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from judging import demo_results, ledger, results
+from judging import demo_results, ledger, versions
 from judging.models import (
     Assignment,
     Decision,
@@ -40,7 +40,7 @@ def test_demo_results(django_capture_on_commit_callbacks):
 
     # Round 1 is closed, every active assignment has a submitted score.
     assert not first.is_open() and first.closes_at <= now
-    assert not results.unscored_assignments(first).exists()
+    assert not versions.unscored_assignments(first).exists()
     assert Score.objects.filter(round=first, status=ScoreStatus.DRAFT).count() == 0
     assert ledger.verify(competition=competition) is None
 

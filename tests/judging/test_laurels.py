@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from judging import laurels, results
+from judging import laurels, versions
 from judging.models import ResultVersion
 from judging.public import PublicAward
 from tests.judging.test_public_results import award_round, english, results_world
@@ -99,7 +99,7 @@ def test_laurels_only_for_awards_won_in_a_public_version(world, alice):
 
 def test_no_laurel_while_the_award_is_only_in_a_draft(alice, competition):
     world = award_round(results_world(competition, alice), alice, publish=False)
-    results.prepare_version(round=world["round2"], actor=alice)
+    versions.prepare_version(round=world["round2"], actor=alice)
     assert not ResultVersion.objects.filter(round=world["round2"], published_at__isnull=False).exists()
     assert english().get(laurel_url(world["winner"], "best-work")).status_code == 404
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from judging import results, tasks
+from judging import advancement, notifications, tasks, versions
 from judging.models import (
     AwardCategory,
     Nomination,
@@ -61,7 +61,7 @@ def setup(competition, unit, alice):
     first.share_feedback = True
     first.save()
     a1, a2, a3, b1, b2, b3 = data["entries"]
-    results.advance(round=first, actor=alice, top_k_per_unit=2)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=2)
     category = AwardCategory.objects.create(
         competition=competition, slug="best-work", name_zh="年度最佳作品", name_en="Best Work", position=1
     )
@@ -73,7 +73,7 @@ def setup(competition, unit, alice):
     coowner = UserFactory(email="co@example.com", display_name="Co Owner")
     CoOwner.objects.create(entry=a1, email=coowner.email, user=coowner)
     CoOwner.objects.create(entry=a2, email="no-account@example.com")  # no account yet: not emailed
-    version = results.prepare_version(round=first, actor=alice)
+    version = versions.prepare_version(round=first, actor=alice)
     version.notice_ends_at = timezone.now() + timedelta(days=7)
     version.save(update_fields=["notice_ends_at"])
     data["version"] = version
@@ -82,7 +82,7 @@ def setup(competition, unit, alice):
 
 def publish(version, alice, capture):
     with capture(execute=True):
-        return results.publish_version(version=version, actor=alice)
+        return versions.publish_version(version=version, actor=alice)
 
 
 def test_kinds_recipients_and_bilingual_emails(setup, alice, settings, django_capture_on_commit_callbacks):
@@ -128,9 +128,9 @@ def test_kinds_recipients_and_bilingual_emails(setup, alice, settings, django_ca
     assert f"overall {a1.number}" not in body  # only the entry's own feedback
 
     # Publishing is idempotent and so is queueing: nobody gets a second email.
-    results.publish_version(version=version, actor=alice)
+    versions.publish_version(version=version, actor=alice)
     with django_capture_on_commit_callbacks(execute=True):
-        assert results.queue_notifications(version) == 0
+        assert notifications.queue_notifications(version) == 0
     assert len(mail.outbox) == 7
 
 
@@ -143,12 +143,12 @@ def test_no_dossier_unless_the_round_shares_feedback(setup, alice, django_captur
     body = next(message.body for message in mail.outbox if message.to == [b3.owner.email])
     assert "Feedback from the jury" not in body and "craft note" not in body
     version = ResultVersion.objects.get(pk=version.pk)
-    assert results.feedback_dossier(version=version, entry=b3) == {"criteria": [], "comments": []}
+    assert notifications.feedback_dossier(version=version, entry=b3) == {"criteria": [], "comments": []}
 
 
 def test_feedback_dossier(setup):
     version, a1 = setup["version"], setup["entries"][0]
-    dossier = results.feedback_dossier(version=version, entry=a1)
+    dossier = notifications.feedback_dossier(version=version, entry=a1)
     assert [(item["name"].zh, item["name"].en, str(item["average"])) for item in dossier["criteria"]] == [
         ("故事", "Story", "9.00"),
         ("制作", "Craft", "9.00"),
@@ -162,9 +162,9 @@ def test_feedback_dossier(setup):
         ]
     )
     # Shuffled by a hash of the score id, the same every time.
-    assert results.feedback_dossier(version=version, entry=a1) == dossier
+    assert notifications.feedback_dossier(version=version, entry=a1) == dossier
     score_ids = sorted(
-        (row["score"] for row in version.snapshot["scores"] if row["entry"] == a1.pk), key=results._score_order
+        (row["score"] for row in version.snapshot["scores"] if row["entry"] == a1.pk), key=notifications._score_order
     )
     first_seat = 1 if score_ids[0] == min(score_ids) else 2
     assert dossier["comments"][0] == f"overall {a1.number} seat {first_seat}"
@@ -179,8 +179,8 @@ def test_failed_send_is_retried_then_sent(setup, alice, flaky, django_capture_on
     (ids,) = delay.call_args.args
     assert len(ids) == 7
 
-    with pytest.raises(results.NotificationsFailed):
-        results.deliver_notifications(ids)
+    with pytest.raises(notifications.NotificationsFailed):
+        notifications.deliver_notifications(ids)
     broken = ResultNotification.objects.get(version=version, recipient=FAILING)
     assert broken.status == NotificationStatus.FAILED and broken.attempts == 1
     assert "SMTPRecipientsRefused" in broken.last_error and len(broken.last_error) <= 300
@@ -188,7 +188,7 @@ def test_failed_send_is_retried_then_sent(setup, alice, flaky, django_capture_on
 
     # The server recovers: the retried batch sends only the failed one.
     FlakyBackend.failing = set()
-    results.deliver_notifications(ids)
+    notifications.deliver_notifications(ids)
     broken.refresh_from_db()
     assert broken.status == NotificationStatus.SENT and broken.attempts == 2 and broken.last_error == ""
     assert len(mail.outbox) == 7 and mail.outbox[-1].to == [FAILING]
@@ -213,7 +213,7 @@ def test_task_retries_and_gives_up_visibly(setup, alice, flaky, eager_retries, d
     version = publish(setup["version"], alice, django_capture_on_commit_callbacks)
     broken = ResultNotification.objects.get(version=version, recipient=FAILING)
     assert broken.status == NotificationStatus.GAVE_UP
-    assert broken.attempts == results.NOTIFICATION_MAX_ATTEMPTS and broken.last_error
+    assert broken.attempts == notifications.NOTIFICATION_MAX_ATTEMPTS and broken.last_error
     assert len(mail.outbox) == 6  # the others were sent once, never again on the retries
     assert set(ResultNotification.objects.filter(version=version).values_list("status", flat=True)) == {
         NotificationStatus.SENT,
@@ -223,7 +223,7 @@ def test_task_retries_and_gives_up_visibly(setup, alice, flaky, eager_retries, d
     # An organizer sends again after fixing the address: attempts start over and it goes out.
     FlakyBackend.failing = set()
     with django_capture_on_commit_callbacks(execute=True):
-        assert results.retry_failed_notifications(version=version, actor=alice) == 1
+        assert notifications.retry_failed_notifications(version=version, actor=alice) == 1
     broken.refresh_from_db()
     assert broken.status == NotificationStatus.SENT and broken.attempts == 1
     assert len(mail.outbox) == 7
@@ -231,7 +231,7 @@ def test_task_retries_and_gives_up_visibly(setup, alice, flaky, eager_retries, d
 
 
 def test_batches(setup, alice, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(results, "NOTIFICATION_BATCH", 3)
+    monkeypatch.setattr(notifications, "NOTIFICATION_BATCH", 3)
     with mock.patch.object(tasks.send_result_notifications, "delay") as delay:
         publish(setup["version"], alice, django_capture_on_commit_callbacks)
     assert [len(call.args[0]) for call in delay.call_args_list] == [3, 3, 1]
@@ -259,6 +259,6 @@ def test_queue_notifications_queries_stay_flat(competition, unit):
     for count in (5, 30):
         version = version_with(competition, unit, count)
         with mock.patch.object(tasks.send_result_notifications, "delay"), CaptureQueriesContext(connection) as queries:
-            assert results.queue_notifications(version) == count * 2
+            assert notifications.queue_notifications(version) == count * 2
         counts.append(len(queries))
     assert counts[0] == counts[1]

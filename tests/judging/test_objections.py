@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from judging import results
+from judging import advancement, objections, versions
 from judging.models import Objection, ObjectionStatus, VersionStatus
 from portal.models import ActionLog, LoggedAction
 from tests.factories import UserFactory, eligible_entry
@@ -37,12 +37,12 @@ PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 @pytest.fixture
 def setup(competition, unit, alice):
     data = scored_competition(competition, unit)
-    results.advance(round=data["first"], actor=alice, top_k_per_unit=2)
-    version = results.prepare_version(round=data["first"], actor=alice)
+    advancement.advance(round=data["first"], actor=alice, top_k_per_unit=2)
+    version = versions.prepare_version(round=data["first"], actor=alice)
     version.notice_ends_at = timezone.now() + timedelta(days=7)
     version.save(update_fields=["notice_ends_at"])
-    with mock.patch.object(results, "queue_notifications"):
-        data["version"] = results.publish_version(version=version, actor=alice)
+    with mock.patch.object(versions, "queue_notifications"):
+        data["version"] = versions.publish_version(version=version, actor=alice)
     return data
 
 
@@ -57,7 +57,7 @@ def stored_files():
 
 
 def evidence_files():
-    return [name for name in stored_files() if name.startswith(f"{results.EVIDENCE_FOLDER}/")]
+    return [name for name in stored_files() if name.startswith(f"{objections.EVIDENCE_FOLDER}/")]
 
 
 def png_bytes():
@@ -70,7 +70,7 @@ def test_lodge_with_pdf_evidence_emails_organizers(setup, objector, alice, djang
     version, entry = setup["version"], setup["entries"][2]
     upload = SimpleUploadedFile("我的身份证 Olivia.pdf", PDF, content_type="application/pdf")
     with django_capture_on_commit_callbacks(execute=True):
-        objection = results.lodge_objection(
+        objection = objections.lodge_objection(
             version=version, entry=entry, author=objector, text="  评分有误 <script>x</script>  ", evidence=upload
         )
     objection.refresh_from_db()
@@ -94,7 +94,7 @@ def test_lodge_with_pdf_evidence_emails_organizers(setup, objector, alice, djang
 
 def test_image_evidence_is_reencoded(setup, objector):
     upload = SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png")
-    objection = results.lodge_objection(
+    objection = objections.lodge_objection(
         version=setup["version"], entry=setup["entries"][0], author=objector, text="见截图", evidence=upload
     )
     assert objection.evidence_type == "image/png" and objection.evidence.name.endswith(".png")
@@ -106,7 +106,7 @@ def test_docx_evidence_accepted(setup, objector):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
     upload = SimpleUploadedFile("letter.docx", buffer.getvalue())
-    objection = results.lodge_objection(
+    objection = objections.lodge_objection(
         version=setup["version"], entry=setup["entries"][0], author=objector, text="附说明", evidence=upload
     )
     assert objection.evidence.name.endswith(".docx")
@@ -132,7 +132,7 @@ def zip_bytes():
 def test_bad_evidence_refused_and_nothing_stored(setup, objector, name, content, code):
     upload = SimpleUploadedFile(name, content)
     with pytest.raises(ValidationError) as error:
-        results.lodge_objection(
+        objections.lodge_objection(
             version=setup["version"], entry=setup["entries"][0], author=objector, text="异议", evidence=upload
         )
     assert error.value.code == code
@@ -147,11 +147,11 @@ def test_refused_without_sign_in_outside_the_notice_or_for_an_unlisted_entry(set
     version, entry = setup["version"], setup["entries"][0]
     for author in (None, AnonymousUser()):
         with pytest.raises(ValidationError, match="Sign in"):
-            results.lodge_objection(version=version, entry=entry, author=author, text="异议")
+            objections.lodge_objection(version=version, entry=entry, author=author, text="异议")
     with pytest.raises(ValidationError, match="not part of this result"):
-        results.lodge_objection(version=version, entry=eligible_entry(unit), author=objector, text="异议")
+        objections.lodge_objection(version=version, entry=eligible_entry(unit), author=objector, text="异议")
     with pytest.raises(ValidationError, match="Say what you object to"):
-        results.lodge_objection(version=version, entry=entry, author=objector, text="   ")
+        objections.lodge_objection(version=version, entry=entry, author=objector, text="   ")
 
     now = timezone.now()
     type(version).objects.filter(pk=version.pk).update(
@@ -161,26 +161,26 @@ def test_refused_without_sign_in_outside_the_notice_or_for_an_unlisted_entry(set
     )
     version.refresh_from_db()
     with pytest.raises(ValidationError, match="public notice ended at"):
-        results.lodge_objection(version=version, entry=entry, author=objector, text="异议")
+        objections.lodge_objection(version=version, entry=entry, author=objector, text="异议")
     assert not Objection.objects.exists()
 
 
 def test_refused_before_publication(competition, unit, alice, objector):
     data = scored_competition(competition, unit)
-    results.advance(round=data["first"], actor=alice, top_k_per_unit=2)
-    draft = results.prepare_version(round=data["first"], actor=alice)
+    advancement.advance(round=data["first"], actor=alice, top_k_per_unit=2)
+    draft = versions.prepare_version(round=data["first"], actor=alice)
     with pytest.raises(ValidationError, match="has not been published"):
-        results.lodge_objection(version=draft, entry=data["entries"][0], author=objector, text="异议")
+        objections.lodge_objection(version=draft, entry=data["entries"][0], author=objector, text="异议")
     assert draft.status == VersionStatus.DRAFT and not Objection.objects.exists()
 
 
 def test_answers_email_the_author(setup, objector, alice, django_capture_on_commit_callbacks):
     version, entry = setup["version"], setup["entries"][2]
-    objection = results.lodge_objection(version=version, entry=entry, author=objector, text="第三名应晋级")
+    objection = objections.lodge_objection(version=version, entry=entry, author=objector, text="第三名应晋级")
     with pytest.raises(ValidationError, match="Write the answer"):
-        results.answer_objection(objection=objection, actor=alice, upheld=True, answer=" ")
+        objections.answer_objection(objection=objection, actor=alice, upheld=True, answer=" ")
     with django_capture_on_commit_callbacks(execute=True):
-        results.answer_objection(objection=objection, actor=alice, upheld=False, answer="评分复核无误。")
+        objections.answer_objection(objection=objection, actor=alice, upheld=False, answer="评分复核无误。")
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.REJECTED and objection.answered_by == alice
     (message,) = mail.outbox
@@ -188,31 +188,31 @@ def test_answers_email_the_author(setup, objector, alice, django_capture_on_comm
     assert "评分复核无误。" in message.body and "第三名应晋级" in message.body and "rejected" in message.body
     assert ActionLog.objects.filter(action=LoggedAction.OBJECTION_ANSWERED, data__status="rejected").exists()
     with pytest.raises(ValidationError, match="already been answered"):
-        results.answer_objection(objection=objection, actor=alice, upheld=True, answer="改判")
+        objections.answer_objection(objection=objection, actor=alice, upheld=True, answer="改判")
 
-    second = results.lodge_objection(version=version, entry=entry, author=objector, text="补充材料")
-    results.answer_objection(objection=second, actor=alice, upheld=True, answer="异议成立，将修订结果。")
+    second = objections.lodge_objection(version=version, entry=entry, author=objector, text="补充材料")
+    objections.answer_objection(objection=second, actor=alice, upheld=True, answer="异议成立，将修订结果。")
     assert Objection.objects.get(pk=second.pk).status == ObjectionStatus.UPHELD
 
 
 def test_finalise_after_the_notice_with_every_objection_answered(setup, objector, alice):
     version, entry = setup["version"], setup["entries"][0]
-    objection = results.lodge_objection(version=version, entry=entry, author=objector, text="异议")
+    objection = objections.lodge_objection(version=version, entry=entry, author=objector, text="异议")
     with pytest.raises(ValidationError, match="finalise after it ends"):
-        results.finalise_version(version=version, actor=alice)
+        versions.finalise_version(version=version, actor=alice)
 
     after = version.notice_ends_at + timedelta(minutes=1)
     with pytest.raises(ValidationError) as error:
-        results.finalise_version(version=version, actor=alice, now=after)
+        versions.finalise_version(version=version, actor=alice, now=after)
     assert "1 objection still waits for an answer" in error.value.messages[0]
     assert error.value.messages[1].startswith(f"{entry.number} — lodged ")
     version.refresh_from_db()
     assert version.status == VersionStatus.PUBLISHED
 
-    results.answer_objection(objection=objection, actor=alice, upheld=False, answer="无误")
-    version = results.finalise_version(version=version, actor=alice, now=after)
+    objections.answer_objection(objection=objection, actor=alice, upheld=False, answer="无误")
+    version = versions.finalise_version(version=version, actor=alice, now=after)
     assert version.status == VersionStatus.FINAL and version.finalised_by == alice and version.finalised_at == after
     assert ActionLog.objects.filter(action=LoggedAction.RESULT_FINALISED).exists()
     # A final version is out of its notice: no more objections.
     with pytest.raises(ValidationError, match="no longer"):
-        results.lodge_objection(version=version, entry=entry, author=objector, text="迟到的异议")
+        objections.lodge_objection(version=version, entry=entry, author=objector, text="迟到的异议")

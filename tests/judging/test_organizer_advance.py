@@ -1,4 +1,4 @@
-"""The organizer's advancement page: preview of the rule (no writes), deciding (judging.results.advance), refusals
+"""The organizer's advancement page: preview of the rule (no writes), deciding (judging.advancement.advance), refusals
 with the typed rule kept, and overrides with a reason on the decisions list."""
 
 import re

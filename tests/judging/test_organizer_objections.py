@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import results
+from judging import advancement, versions
 from judging.models import (
     NotificationKind,
     NotificationStatus,
@@ -47,12 +47,12 @@ def version(competition, unit, alice):
     round = closed_round(competition)
     next_round_of(round)
     ladder(round, unit, 3, judges_of(round, 2))
-    results.advance(round=round, actor=alice, top_k_per_unit=1)
-    draft = results.prepare_version(round=round, actor=alice)
-    draft = results.schedule_publication(
+    advancement.advance(round=round, actor=alice, top_k_per_unit=1)
+    draft = versions.prepare_version(round=round, actor=alice)
+    draft = versions.schedule_publication(
         version=draft, publish_at=timezone.now(), notice_ends_at=timezone.now() + timedelta(days=5), actor=alice
     )
-    return results.publish_version(version=draft, actor=alice)
+    return versions.publish_version(version=draft, actor=alice)
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def test_finalising_waits_for_every_answer(client, objection):
 
 
 def test_open_objections_of_an_earlier_version_show_on_the_revision(client, objection, alice):
-    revision = results.revise_version(version=objection.version, actor=alice, reason="Objection under review")
+    revision = versions.revise_version(version=objection.version, actor=alice, reason="Objection under review")
     html = client.get(detail_url(revision)).content.decode()
     item = html.split(f'id="objection-{objection.pk}"', 1)[1].split("</li>", 1)[0]
     assert "against version 1" in item and "answer-form" in item

@@ -260,7 +260,7 @@ def test_decisions_show_on_the_ranking(client, hand_round):
 
 def test_pagination_slices_one_computed_ranking(client, closed, unit, monkeypatch):
     from judging import aggregation
-    from judging.views import results as views
+    from judging.views import ranking as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     entries = ladder(closed, unit, 5, judges_of(closed, 1))

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import results
+from judging import advancement, versions
 from judging.models import (
     NotificationKind,
     NotificationStatus,
@@ -49,13 +49,13 @@ def decided(competition, unit, alice):
     for entry in entries:
         for judge in judges:
             AssignmentFactory(round=round, entry=entry, judge=judge)
-    results.advance(round=round, actor=alice, top_k_per_unit=1)
+    advancement.advance(round=round, actor=alice, top_k_per_unit=1)
     return {"round": round, "entries": entries, "judges": judges}
 
 
 @pytest.fixture
 def draft(decided, alice):
-    return results.prepare_version(round=decided["round"], actor=alice)
+    return versions.prepare_version(round=decided["round"], actor=alice)
 
 
 def version_url(name, version):
@@ -63,13 +63,13 @@ def version_url(name, version):
 
 
 def published(version, alice, notice_days=5):
-    version = results.schedule_publication(
+    version = versions.schedule_publication(
         version=version,
         publish_at=timezone.now(),
         notice_ends_at=timezone.now() + timedelta(days=notice_days),
         actor=alice,
     )
-    return results.publish_version(version=version, actor=alice)
+    return versions.publish_version(version=version, actor=alice)
 
 
 def end_notice(version):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from judging import results
+from judging import versions
 from judging.models import VersionStatus
 from portal.models import MaterialKind
 from submissions.models import CoOwner, Material, ThumbnailStatus, VideoFile, VideoStatus
@@ -105,7 +105,7 @@ def test_entries_not_advanced_unknown_or_elsewhere_are_404(alice, competition, c
 
 def test_an_entry_only_in_a_draft_or_scheduled_version_is_404(alice, competition):
     world = results_world(competition, alice, per_unit=1, top_k=1, publish=False)
-    draft = results.prepare_version(round=world["round1"], actor=alice)
+    draft = versions.prepare_version(round=world["round1"], actor=alice)
     assert draft.status == VersionStatus.DRAFT
     raw_version(world["round2"], status=VersionStatus.SCHEDULED, decisions=world["not_advanced"])
     for entry in world["advanced"] + world["not_advanced"]:

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from judging import results
+from judging import objections, versions
 from judging.models import Objection, ObjectionStatus, VersionStatus
 from tests.factories import UserFactory
 from tests.judging.test_public_results import end_notice, english, publish_now, raw_version, results_world
@@ -33,7 +33,7 @@ def png_upload(name="evidence.png"):
 
 
 def lodge(user, version, entry, text="该作品涉嫌抄袭。", evidence=None):
-    return results.lodge_objection(version=version, entry=entry, author=user, text=text, evidence=evidence)
+    return objections.lodge_objection(version=version, entry=entry, author=user, text=text, evidence=evidence)
 
 
 def test_anonymous_is_sent_to_sign_in(world):
@@ -124,7 +124,7 @@ def test_objections_only_against_listed_entries_of_the_current_version(world, ch
     draft = raw_version(world["round2"], decisions=world["advanced"])
     assert client.get(objection_url(draft, world["advanced"][0])).status_code == 404
     # Superseded by a revision: the old version takes no objections.
-    revision = results.revise_version(version=version, actor=alice, reason="更正")
+    revision = versions.revise_version(version=version, actor=alice, reason="更正")
     publish_now(revision, alice)
     version.refresh_from_db()
     assert version.status == VersionStatus.SUPERSEDED
@@ -163,7 +163,7 @@ def test_organizer_without_mfa_is_sent_to_set_it_up(world, charlie, alice, setti
 
 def test_answered_objections_show_their_answer_to_the_author(world, charlie, alice):
     objection = lodge(charlie, world["version"], world["advanced"][0])
-    results.answer_objection(objection=objection, actor=alice, upheld=True, answer="已核实，予以更正。")
+    objections.answer_objection(objection=objection, actor=alice, upheld=True, answer="已核实，予以更正。")
     html = english(charlie).get(reverse("judging:results", args=[world["competition"].slug])).content.decode()
     assert "Upheld" in html and "已核实，予以更正。" in html
     other = english(UserFactory()).get(reverse("judging:results", args=[world["competition"].slug]))

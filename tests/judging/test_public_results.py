@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import awards, results
+from judging import advancement, awards, versions
 from judging.models import AwardCategory, Decision, Objection, ObjectionStatus, ResultVersion, RoundEntry, VersionStatus
 from portal.models import CompetitionStatus
 from tests.factories import (
@@ -39,8 +39,8 @@ def english(user=None):
 def results_world(competition, organizer, *, per_unit=2, top_k=1, titles=None, publish=True):
     """Round 1 (closed, scored by one judge) and round 2 (the final, not open yet) of `competition`, two units
     with `per_unit` entries each; the top `top_k` per unit advance and, with `publish`, version 1 of round 1 is
-    published now into a 7-day notice. Built through judging.results (advance, prepare_version,
-    publish_version)."""
+    published now into a 7-day notice. Built through judging.advancement (advance) and judging.versions
+    (prepare_version, publish_version)."""
     now = timezone.now()
     competition.status = CompetitionStatus.JUDGING
     competition.save(update_fields=["status"])
@@ -77,12 +77,12 @@ def results_world(competition, organizer, *, per_unit=2, top_k=1, titles=None, p
                 comments={"craft": "ok"},
             )
             entries[unit.pk].append(entry)
-    results.advance(round=round1, actor=organizer, top_k_per_unit=top_k)
+    advancement.advance(round=round1, actor=organizer, top_k_per_unit=top_k)
     advanced = [entry for unit_entries in entries.values() for entry in unit_entries[:top_k]]
     not_advanced = [entry for unit_entries in entries.values() for entry in unit_entries[top_k:]]
     version = None
     if publish:
-        version = publish_now(results.prepare_version(round=round1, actor=organizer), organizer)
+        version = publish_now(versions.prepare_version(round=round1, actor=organizer), organizer)
     return {
         "competition": competition,
         "units": (first_unit, second_unit),
@@ -98,7 +98,7 @@ def results_world(competition, organizer, *, per_unit=2, top_k=1, titles=None, p
 def publish_now(version, organizer, notice_days=7):
     version.notice_ends_at = timezone.now() + timedelta(days=notice_days)
     version.save(update_fields=["notice_ends_at"])
-    return results.publish_version(version=version, actor=organizer)
+    return versions.publish_version(version=version, actor=organizer)
 
 
 def award_round(
@@ -131,7 +131,7 @@ def award_round(
     awards.nominate(category=best_director, entry=first, actor=organizer, credit=first.credits.first())
     version = None
     if publish:
-        version = publish_now(results.prepare_version(round=round2, actor=organizer), organizer)
+        version = publish_now(versions.prepare_version(round=round2, actor=organizer), organizer)
     world.update(final_version=version, winner=first, director_winner=second)
     return world
 
@@ -234,7 +234,7 @@ def test_signed_in_user_sees_their_objections_with_status(alice, competition, ch
 
 def test_empty_state_without_a_published_version(alice, competition):
     world = results_world(competition, alice, publish=False)
-    results.prepare_version(round=world["round1"], actor=alice)  # a draft: not public
+    versions.prepare_version(round=world["round1"], actor=alice)  # a draft: not public
     response = english().get(results_url(competition))
     assert response.status_code == 200
     html = response.content.decode()
@@ -246,7 +246,7 @@ def test_empty_state_without_a_published_version(alice, competition):
 
 def test_draft_and_scheduled_versions_answer_404_to_guessed_ids(alice, competition, charlie):
     world = results_world(competition, alice, publish=False)
-    draft = results.prepare_version(round=world["round1"], actor=alice)
+    draft = versions.prepare_version(round=world["round1"], actor=alice)
     other_round = RoundFactory(competition=competition, position=3, name_en="Extra round")
     scheduled = raw_version(other_round, status=VersionStatus.SCHEDULED, decisions=world["advanced"])
     number = world["advanced"][0].number
@@ -280,7 +280,7 @@ def test_a_superseded_version_stays_in_the_history_but_is_not_the_result(alice, 
     world = results_world(competition, alice, per_unit=2, top_k=1)
     v1 = world["version"]
     lost, gained = world["advanced"][0], world["not_advanced"][0]
-    v2 = results.revise_version(version=v1, actor=alice, reason="复核后更正")
+    v2 = versions.revise_version(version=v1, actor=alice, reason="复核后更正")
 
     # While the revision is a draft, version 1 is still the round's public result.
     html = english().get(results_url(competition)).content.decode()
@@ -290,7 +290,7 @@ def test_a_superseded_version_stays_in_the_history_but_is_not_the_result(alice, 
 
     for entry, outcome in ((lost, "not_advanced"), (gained, "advanced")):
         decision = Decision.objects.get(round=world["round1"], entry=entry)
-        results.override_decision(decision=decision, outcome=outcome, reason="objection upheld", actor=alice)
+        advancement.override_decision(decision=decision, outcome=outcome, reason="objection upheld", actor=alice)
     publish_now(v2, alice)
     v1.refresh_from_db()
     assert v1.status == VersionStatus.SUPERSEDED
@@ -328,7 +328,7 @@ def test_final_round_shows_winners_by_award_and_final_status(alice, competition)
     assert "Nominated:" in html
     final = end_notice(world["final_version"])
     assert "The public notice ended on" in english().get(results_url(competition)).content.decode()
-    results.finalise_version(version=final, actor=alice)
+    versions.finalise_version(version=final, actor=alice)
     html = english().get(results_url(competition)).content.decode()
     assert "Final result" in html
 
@@ -346,7 +346,7 @@ def test_competition_page_links_to_results_once_published(alice, competition):
     world = results_world(competition, alice, publish=False)
     detail = reverse("portal:competition_detail", args=[competition.slug])
     assert results_url(competition) not in english().get(detail).content.decode()
-    publish_now(results.prepare_version(round=world["round1"], actor=alice), alice)
+    publish_now(versions.prepare_version(round=world["round1"], actor=alice), alice)
     assert results_url(competition) in english().get(detail).content.decode()
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from judging import results
+from judging import advancement, versions
 from judging.models import AggregationMethod, CriterionScore, Score
 from tests.judging.results_support import scored_competition
 
@@ -27,12 +27,12 @@ def published(competition, unit, alice):
     first = data["first"]
     first.aggregation_method = AggregationMethod.ZSCORE  # the version keeps its method even if the round's changes
     first.save()
-    results.advance(round=first, actor=alice, top_k_per_unit=2)
-    version = results.prepare_version(round=first, actor=alice)
+    advancement.advance(round=first, actor=alice, top_k_per_unit=2)
+    version = versions.prepare_version(round=first, actor=alice)
     version.notice_ends_at = timezone.now() + timedelta(days=7)
     version.save(update_fields=["notice_ends_at"])
-    with mock.patch.object(results, "queue_notifications"):
-        data["version"] = results.publish_version(version=version, actor=alice)
+    with mock.patch.object(versions, "queue_notifications"):
+        data["version"] = versions.publish_version(version=version, actor=alice)
     return data
 
 
