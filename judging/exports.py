@@ -8,8 +8,6 @@ prefetched per chunk, so an export makes a few queries per chunk, never one per 
 `LCP2026-round1-scores.xlsx`.
 """
 
-import csv
-import tempfile
 
 from django.db.models import F, Prefetch
 from django.http import FileResponse, StreamingHttpResponse
@@ -17,17 +15,13 @@ from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from judging.analytics import round_criteria
 from judging.models import CriterionScore, Decision, Score, ScoreStatus, effective_conflict_exists
 from judging.models.results import Outcome
 from judging.panels import judge_progress
 from portal.models import Track, Unit
-from submissions.exports import CHUNK_SIZE, XLSX_CONTENT_TYPE, _Echo, neutralise, xlsx_value
+from submissions.exports import CHUNK_SIZE, XLSX_CONTENT_TYPE, stream_csv, write_rows_xlsx
 
 FORMATS = ("csv", "xlsx")
 JOINER = "; "
@@ -179,54 +173,16 @@ def progress_rows(round):
 # ---------------------------------------------------------------- Responses
 
 
-def csv_stream(rows, language):
-    """CSV text for a StreamingHttpResponse; `rows` is a callable giving the rows, run with `language` active
-    (the response is consumed after the view has returned)."""
-    writer = csv.writer(_Echo())
-    with translation.override(language):
-        yield "\ufeff"
-        for row in rows():
-            yield writer.writerow([neutralise(value) for value in row])
-
-
-def write_xlsx(rows, *, sheet_title, widths):
-    """The workbook in a temporary file (deleted when closed), rewound for reading."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(sheet_title)[:31])
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    rows = iter(rows)
-    bold = Font(bold=True)
-    header_cells = []
-    for header in next(rows):
-        cell = WriteOnlyCell(sheet, value=xlsx_value(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([xlsx_value(value) for value in row])
-    # Handed to FileResponse, which closes it (and so deletes it) once it is sent.
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    try:
-        workbook.save(handle)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle
-
-
 def _respond(*, round, what, fmt, rows, sheet_title, widths):
     filename = export_filename(round, what, fmt)
     if fmt == "csv":
         response = StreamingHttpResponse(
-            csv_stream(rows, translation.get_language()), content_type="text/csv; charset=utf-8"
+            stream_csv(rows, translation.get_language()), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(True, filename)
     elif fmt == "xlsx":
         response = FileResponse(
-            write_xlsx(rows(), sheet_title=sheet_title, widths=widths),
+            write_rows_xlsx(rows(), sheet_title=sheet_title, widths=widths),
             as_attachment=True,
             filename=filename,
             content_type=XLSX_CONTENT_TYPE,

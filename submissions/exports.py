@@ -188,16 +188,19 @@ class _Echo:
         return value
 
 
-def csv_stream(queryset, competition, language) -> Iterable[str]:
-    """CSV text for a StreamingHttpResponse: UTF-8 BOM first so Excel reads Chinese correctly.
-
-    The response is consumed after the view returned, so the language is set again here.
-    """
+def stream_csv(rows, language) -> Iterable[str]:
+    """CSV text for a StreamingHttpResponse: UTF-8 BOM first so Excel reads Chinese correctly, every cell
+    neutralised. `rows` is a callable giving the rows (header first); the response is consumed after the view
+    returned, so it runs with `language` set again here."""
     writer = csv.writer(_Echo())
     with translation.override(language):
         yield "\ufeff"
-        for row in entry_rows(queryset, competition):
+        for row in rows():
             yield writer.writerow([neutralise(value) for value in row])
+
+
+def csv_stream(queryset, competition, language) -> Iterable[str]:
+    return stream_csv(lambda: entry_rows(queryset, competition), language)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -212,15 +215,16 @@ def xlsx_value(value):
     return value
 
 
-def write_xlsx(queryset, competition):
-    """The workbook in a temporary file (deleted when closed), rewound for reading."""
+def write_rows_xlsx(rows, *, sheet_title, widths):
+    """A one-sheet workbook of `rows` (header first, in bold) in a temporary file (deleted when closed), rewound
+    for reading. Written in write-only mode, so memory stays flat however many rows there are."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Entries")[:31])
+    sheet = workbook.create_sheet(title=str(sheet_title)[:31])
     sheet.freeze_panes = "A2"
-    for index, (_header, width) in enumerate(COLUMNS, start=1):
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    rows = iter(rows)
     bold = Font(bold=True)
-    rows = entry_rows(queryset, competition)
     header_cells = []
     for header in next(rows):
         cell = WriteOnlyCell(sheet, value=xlsx_value(header))
@@ -238,3 +242,9 @@ def write_xlsx(queryset, competition):
         raise
     handle.seek(0)
     return handle
+
+
+def write_xlsx(queryset, competition):
+    return write_rows_xlsx(
+        entry_rows(queryset, competition), sheet_title=_("Entries"), widths=[width for _header, width in COLUMNS]
+    )
