@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from judging.models.judging import AggregationMethod, Round
+from judging.models.rounds import AggregationMethod, Round
 from portal.models import Competition, Track, pick_language
 from submissions.models import Credit, Entry
 
