@@ -57,6 +57,18 @@ bench-pipeline: $(VENV)/.installed
 # Not part of `make test`: judging.aggregation.compute_ranking per method over 150,000 scores in a throwaway
 # competition of the DATABASE_URL database (target <= 1 s on PostgreSQL; SQLite refused unless
 # BENCH_ARGS=--allow-sqlite), written to var/bench/results.json.
+.PHONY: bench loadtest
+# Not part of `make test`: seeds a 20,000-entry competition into the DATABASE_URL database (PostgreSQL) unless it is
+# already there, then measures every page (p50/p95, queries), ranking, advancement, the 20,000-row XLSX export, and
+# gunicorn under wrk (README, "Performance"). Writes var/bench/bench.json.
+bench: install
+	$(PY) bench/bench.py $(BENCH_ARGS)
+
+# Not part of `make test`: 50 simulated entrants, judges and readers for 60 s against gunicorn, PostgreSQL, Redis
+# and two Celery workers on loopback, then checks the database (README, "Load test").
+loadtest: install
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
+
 .PHONY: bench-results
 bench-results: $(VENV)/.installed
 	$(PY) bench/results.py $(BENCH_ARGS)

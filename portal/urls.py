@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import account, console, public
+from portal.views import account, console, health, public
 
 portal_patterns = [
     path("", public.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("competitions/", public.competition_list, name="competition_list"),
     path("c/<slug:slug>/", public.competition_detail, name="competition_detail"),
     path("c/<slug:slug>/rules/", public.competition_rules, name="competition_rules"),
