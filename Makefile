@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrations-check messages clean bench-upload bench-pipeline
+.PHONY: install run test lint lock migrations-check messages clean bench-upload bench-pipeline
 
 # Browser libraries, fetched from the npm registry at install time (never from a CDN at run time) and served as
 # static files. The stamp names the versions, so changing one here fetches again; otherwise this runs once.
@@ -13,15 +13,25 @@ VENDOR_DIR := submissions/static/submissions/vendor
 NPM_DIR := var/npm
 TUS_JS_VERSION := 4.3.1
 HTMX_VERSION := 2.0.11
-VENDOR_STAMP := $(VENDOR_DIR)/.vendored-tus-$(TUS_JS_VERSION)-htmx-$(HTMX_VERSION)
+VENDOR_STAMP := $(VENDOR_DIR)/.vendored-tus-$(TUS_JS_VERSION)-map-htmx-$(HTMX_VERSION)
 
 install: $(VENV)/.installed $(VENDOR_STAMP)
 
-# Reinstalls only when a requirements file changes.
+# Reinstalls only when a lock file changes. The lock files pin every package, dependencies included, with hashes
+# (requirements.txt for running, requirements-dev.txt adds tests and linters), so every install is the same bytes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
+
+# Regenerates the lock files from requirements.in and requirements-dev.in (newest releases those allow), then
+# installs them. Run after changing a .in file; commit the .in and .txt files together.
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) --upgrade --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --upgrade --output-file=requirements-dev.txt requirements-dev.in
+	$(MAKE) install
 
 $(VENDOR_STAMP):
 	@command -v npm >/dev/null 2>&1 || { echo "make install: npm is missing. Install Node.js and npm (Debian: apt-get install npm);" \
@@ -30,6 +40,8 @@ $(VENDOR_STAMP):
 	mkdir -p $(NPM_DIR) $(VENDOR_DIR)
 	cd $(NPM_DIR) && npm pack --silent tus-js-client@$(TUS_JS_VERSION) htmx.org@$(HTMX_VERSION) >/dev/null
 	tar -xzOf $(NPM_DIR)/tus-js-client-$(TUS_JS_VERSION).tgz package/dist/tus.min.js > $(VENDOR_DIR)/tus.min.js
+	# The minified file names its source map; collectstatic's manifest storage (DEBUG off) refuses a missing one.
+	tar -xzOf $(NPM_DIR)/tus-js-client-$(TUS_JS_VERSION).tgz package/dist/tus.min.js.map > $(VENDOR_DIR)/tus.min.js.map
 	tar -xzOf $(NPM_DIR)/tus-js-client-$(TUS_JS_VERSION).tgz package/LICENSE > $(VENDOR_DIR)/tus.LICENSE.txt
 	tar -xzOf $(NPM_DIR)/htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js > $(VENDOR_DIR)/htmx.min.js
 	tar -xzOf $(NPM_DIR)/htmx.org-$(HTMX_VERSION).tgz package/LICENSE > $(VENDOR_DIR)/htmx.LICENSE.txt
@@ -73,8 +85,10 @@ loadtest: install
 bench-results: $(VENV)/.installed
 	$(PY) bench/results.py $(BENCH_ARGS)
 
+# ruff, then bandit failing on medium and high findings (config in pyproject.toml; accepted ones carry # nosec).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -c pyproject.toml -ll -q -r portal submissions judging
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -42,10 +42,13 @@ Details of the implementation (covered by tests/judging/test_aggregation*.py; ti
   the lower entry number (its sequence), then the entry id.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef
 
 from judging.aggregation_sql import (  # noqa: F401 (the thresholds stay readable here)
     MIN_JUDGES_FOR_TRIMMING,
@@ -58,7 +61,7 @@ from judging.aggregation_sql import (  # noqa: F401 (the thresholds stay readabl
     _shape,
     _statement,
 )
-from judging.models import AggregationMethod, Criterion, RoundEntry, Score
+from judging.models import AggregationMethod, Conflict, Criterion, RoundEntry, Score
 from submissions.models import Entry
 
 CENT = Decimal("0.01")
@@ -143,10 +146,18 @@ class Ranking:
 def compute_ranking(round, *, method=None) -> Ranking:
     """The ranking of the round's entries that have at least one counting score (`unscored_entries` lists the
     others). `method` defaults to round.aggregation_method. A fixed number of queries, whatever the row count."""
+    return _rank(round, _method(round, method), _criteria(round))
+
+
+def _method(round, method):
     method = method or round.aggregation_method
     if method not in AggregationMethod.values:
         raise ValueError(f"Unknown aggregation method {method!r}")
-    groups, per_track, criteria_list = _criteria(round)
+    return method
+
+
+def _rank(round, method, criteria) -> Ranking:
+    groups, per_track, criteria_list = criteria
     connection, counting_sql, counting_params = _compiled(_counting(round))
     sql, params = _statement(
         connection, counting_sql, counting_params, groups, per_track, method=method, competition_id=round.competition_id
@@ -159,10 +170,136 @@ def compute_ranking(round, *, method=None) -> Ranking:
         return _shape(round, method, rows, groups, per_track, criteria_list)
 
 
+# Only a bound on how long judges' display names (shown with their severity) may lag behind: every input that can
+# change a ranking is part of the key below, so a changed score, conflict, list or entry never reads a stale one.
+RANKING_CACHE_SECONDS = 600
+
+
+def _inputs_key(round, method, criteria) -> str:
+    """A digest of everything a ranking is computed from, in four aggregate queries over indexed columns: the
+    round's settings, its criteria (every rubric version), its scores (any save moves updated_at; a deletion
+    the count), its entry list, the competition's conflicts (created, waived, unwaived or deleted) and entries
+    (titles, units and numbers are shown; any save moves updated_at)."""
+    round_settings = [(field.attname, getattr(round, field.attname)) for field in round._meta.concrete_fields]
+    scores = Score.objects.filter(round_id=round.pk).aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
+    listed = RoundEntry.objects.filter(round_id=round.pk).aggregate(n=Count("pk"), top=Max("pk"))
+    conflicts = Conflict.objects.filter(competition_id=round.competition_id).aggregate(
+        n=Count("pk"), top=Max("pk"), waived=Count("waived_at"), last_waived=Max("waived_at")
+    )
+    entries = Entry.objects.filter(competition_id=round.competition_id).aggregate(last=Max("updated_at"))
+    groups, per_track, criteria_list = criteria
+    columns = [(group.track_id, group.key, group.criterion_ids, group.low, group.high) for group in groups]
+    orders = sorted((track_id, [group.key for group in items]) for track_id, items in per_track.items())
+    inputs = repr((method, round_settings, criteria_list, columns, orders, scores, listed, conflicts, entries))
+    return f"judging:ranking:{round.pk}:{hashlib.sha256(inputs.encode()).hexdigest()}"
+
+
+@dataclass
+class RankingSummary:
+    """What the ranking page needs of a whole ranking, small enough to read from the cache on every request: the
+    order overall and per unit as entry ids, the counts, the criteria and the judges. The entries themselves are
+    cached one by one (`rows`), so a page reads its 50, never 20,000 (unpickling a whole ranking takes ~0.5 s)."""
+
+    key: str
+    round_id: int
+    method: str
+    criteria: list
+    judges: list
+    order: list  # entry ids by rank
+    unit_order: dict  # unit id -> entry ids by unit rank
+    disagreements: int
+    fallbacks: int
+    listed: int  # entries on the round's list; those not ranked have no counting score
+
+    @property
+    def unscored(self):
+        return self.listed - len(self.order)
+
+    @property
+    def ranked(self):
+        return len(self.order)
+
+    def rows(self, entry_ids, round) -> list:
+        """The EntryResult of each id, in that order; from the cache, or (after an eviction) computed again."""
+        computed = getattr(self, "computed", None)  # set on the summary just computed, never cached
+        if computed is None:
+            found = cache.get_many([f"{self.key}:{entry_id}" for entry_id in entry_ids])
+            if len(found) == len(entry_ids):
+                return [found[f"{self.key}:{entry_id}"] for entry_id in entry_ids]
+            computed = _cache_ranking(round, self.method, _criteria(round), self.key).computed
+        return [computed[entry_id] for entry_id in entry_ids]
+
+
+def _cache_holds(count):
+    """Whether the default cache can keep `count` rows: the in-process LocMemCache of the embedded mode keeps 300
+    keys and would evict them as fast as they are written, so there large rankings are computed per request."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    limit = settings.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES", 300)
+    return not backend.endswith("LocMemCache") or count + 10 < limit
+
+
+def _cache_ranking(round, method, criteria, key):
+    ranking = _rank(round, method, criteria)
+    by_id = {result.entry_id: result for result in ranking.entries}
+    unit_order = {}
+    for result in sorted(ranking.entries, key=lambda result: (result.unit_id, result.unit_rank)):
+        unit_order.setdefault(result.unit_id, []).append(result.entry_id)
+    summary = RankingSummary(
+        key=key,
+        round_id=round.pk,
+        method=method,
+        criteria=ranking.criteria,
+        judges=ranking.judges,
+        order=[result.entry_id for result in ranking.entries],
+        unit_order=unit_order,
+        disagreements=sum(1 for result in ranking.entries if result.disagreement),
+        fallbacks=sum(1 for result in ranking.entries if result.fallback_judges),
+        listed=RoundEntry.objects.filter(round_id=round.pk).count(),
+    )
+    if _cache_holds(len(by_id)):
+        # Rows first: a summary in the cache promises its rows (and `rows` copes with evicted ones).
+        cache.set_many({f"{key}:{entry_id}": result for entry_id, result in by_id.items()}, RANKING_CACHE_SECONDS)
+        cache.set(f"{key}:summary", summary, RANKING_CACHE_SECONDS)
+    summary.computed = by_id  # after caching: this request reads its rows from here
+    return summary
+
+
+def ranking_summary(round, *, method=None) -> RankingSummary:
+    """The round's ranking by `method` for the ranking page, from the cache under a digest of its inputs
+    (`_inputs_key`): five small queries and one cache read, plus one read of the rows a page shows. Any change
+    to the inputs is a new key, so it is never stale."""
+    method = _method(round, method)
+    criteria = _criteria(round)
+    key = _inputs_key(round, method, criteria)
+    summary = cache.get(f"{key}:summary")
+    if summary is None:
+        summary = _cache_ranking(round, method, criteria, key)
+    return summary
+
+
+def cached_ranking(round, *, method=None) -> Ranking:
+    """compute_ranking for a page that shows it again and again (the organizer's ranking, paged and per unit):
+    the ranking is kept in the cache under a digest of its inputs (`_inputs_key`), so a page costs five small
+    queries instead of the whole aggregation, and any change to the inputs is a new key."""
+    method = _method(round, method)
+    criteria = _criteria(round)
+    key = _inputs_key(round, method, criteria)
+    ranking = cache.get(key)
+    if ranking is None:
+        ranking = _rank(round, method, criteria)
+        cache.set(key, ranking, RANKING_CACHE_SECONDS)
+    return ranking
+
+
 def unscored_entries(round) -> list:
     """RoundEntry entries of the round that have no counting score (for warnings)."""
+    return list(unscored_queryset(round))
+
+
+def unscored_queryset(round):
+    """unscored_entries as a queryset, for pages that count them and show only the first few."""
     scored = Score.objects.counting().filter(round_id=round.pk, entry_id=OuterRef("pk"), total__isnull=False)
-    return list(
+    return (
         Entry.objects.filter(round_entries__round_id=round.pk)
         .exclude(Exists(scored))
         .select_related("unit", "track")

@@ -10,6 +10,7 @@ class JudgingConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from judging import receivers
+        from portal.models import Competition
         from submissions.models import EntryEvent
 
         post_save.connect(
@@ -25,3 +26,8 @@ class JudgingConfig(AppConfig):
         from judging import demo_results
 
         demo_seeded.connect(demo_results.seed_demo_results, dispatch_uid="judging.demo_results")
+        post_save.connect(
+            receivers.forget_public_state_on_competition_save,
+            sender=Competition,
+            dispatch_uid="judging.forget_public_state",
+        )

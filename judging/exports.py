@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from judging.analytics import round_criteria
 from judging.models import CriterionScore, Decision, Score, ScoreStatus, effective_conflict_exists
 from judging.models.results import Outcome
-from judging.panels import judge_progress
+from judging.panels import judge_progress_rows
 from portal.models import Track, Unit
 from submissions.exports import CHUNK_SIZE, XLSX_CONTENT_TYPE, stream_csv, write_rows_xlsx
 
@@ -157,7 +157,7 @@ def ranking_rows(round, ranking):
 def progress_rows(round):
     tz = round.competition.tzinfo
     yield [str(header) for header, _width in PROGRESS_COLUMNS]
-    for member in judge_progress(round).iterator(chunk_size=CHUNK_SIZE):
+    for member in judge_progress_rows(round):
         yield [
             member.judge.display_name,
             member.judge.email,

@@ -64,6 +64,10 @@ class ScoreForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("version") is None and "version" not in self.errors:
+            # Every rendered form carries the version it was opened with; a POST without it (a stale page, a
+            # script, an empty form) would otherwise overwrite the judge's score unnoticed.
+            self.add_error(None, _("This form is incomplete. Reload the page and enter your score again."))
         values = {}
         for criterion in self.criteria:
             values[criterion.pk] = (

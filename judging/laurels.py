@@ -13,6 +13,7 @@ import math
 import os
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
@@ -20,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 logger = logging.getLogger(__name__)
 
 SIZE = 1200
+LAUREL_CACHE_SECONDS = 24 * 3600
 SUPERSAMPLE = 2  # drawn at twice the size and scaled down: smooth leaf edges
 INK = (184, 134, 11, 255)  # dark goldenrod: legible on white paper and on navy
 INK_SOFT = (184, 134, 11, 200)
@@ -189,7 +191,13 @@ def laurel_for(*, version, entry, award) -> str:
     """The storage name of the laurel for `award` (a judging.public.PublicAward) won by `entry` in `version`,
     made and stored on first use."""
     name = laurel_name(version=version, entry=entry, award_slug=award.slug)
+    # A laurel never changes once drawn (its name is fixed by a published version), so once it is known to be in
+    # storage the cache says so: no storage round trip (an S3 HEAD request) on every download.
+    known = f"judging:laurel:v1:{name}"
+    if cache.get(known):
+        return name
     if default_storage.exists(name):
+        cache.set(known, True, LAUREL_CACHE_SECONDS)
         return name
     competition = entry.competition
     data = render_laurel(
@@ -204,4 +212,5 @@ def laurel_for(*, version, entry, award) -> str:
     saved = default_storage.save(name, ContentFile(data))
     if saved != name:  # lost a race to a parallel request: keep the one with the fixed name
         default_storage.delete(saved)
+    cache.set(known, True, LAUREL_CACHE_SECONDS)
     return name

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from judging import public
 from judging.advancement import _local
 from judging.models import (
     Objection,
@@ -131,6 +132,7 @@ def lodge_objection(*, version, entry, author, text, evidence=None, notify=True)
             objection.evidence_type = inspected.content_type
             objection.evidence_size = inspected.size
         objection.save()
+        public.forget_freshness(competition)
     except Exception:
         if stored:
             objection.evidence.storage.delete(stored)
@@ -179,6 +181,7 @@ def answer_objection(*, objection, actor, upheld: bool, answer) -> Objection:
     objection.save(update_fields=["status", "answer", "answered_by", "answered_at"])
     version = objection.version
     competition = version.round.competition
+    public.forget_freshness(competition)
     log_action(
         competition=competition,
         actor=actor,

@@ -199,6 +199,48 @@ def judge_progress(round):
     )
 
 
+def judge_progress_rows(round) -> list:
+    """judge_progress as a list, in the same order and with the same attributes, in three grouped queries.
+
+    For pages and exports: the queryset's correlated counts run once per judge and again for every annotation
+    built on them (remaining, share, the ordering), ~1 s for a round of 60 judges and 14,000 assignments; these
+    group the round's assignments and scores once each."""
+    active = Assignment.objects.active().filter(round=round)
+    assigned = dict(active.order_by().values("judge").annotate(n=Count("pk")).values_list("judge", "n"))
+    on_active_assignment = Assignment.objects.active().filter(
+        round=OuterRef("round"), judge=OuterRef("judge"), entry=OuterRef("entry")
+    )
+    counts = {
+        judge_id: (scored, drafts)
+        for judge_id, scored, drafts in Score.objects.filter(round=round)
+        .filter(Exists(on_active_assignment))
+        .order_by()
+        .values("judge")
+        .annotate(
+            scored=Count("pk", filter=Q(status=ScoreStatus.SUBMITTED)),
+            drafts=Count("pk", filter=Q(status=ScoreStatus.DRAFT)),
+        )
+        .values_list("judge", "scored", "drafts")
+    }
+    members = list(PanelMembership.objects.filter(round=round).select_related("judge"))
+    for member in members:
+        member.assigned = assigned.get(member.judge_id, 0)
+        member.scored, member.drafts = counts.get(member.judge_id, (0, 0))
+        member.remaining = member.assigned - member.scored
+        member.share = member.scored / member.assigned if member.assigned else None
+    members.sort(
+        key=lambda member: (
+            not member.active,
+            member.share is None,
+            member.share or 0,
+            -member.remaining,
+            member.judge.email,
+            member.pk,
+        )
+    )
+    return members
+
+
 def send_reminders(*, round, actor, membership_ids=None) -> int:
     """Email judges with unscored assignments (all laggards, or those given) a bilingual reminder with their
     progress and the deadline; skips anyone reminded in the last 12 hours. Returns the number queued. Logged."""

@@ -27,3 +27,13 @@ def detect_conflicts_on_status_change(sender, instance, created, raw=False, **kw
             detect_entry_conflicts(entry=instance.entry)
     except Exception:
         logger.exception("conflict detection failed for entry %s", instance.entry_id)
+
+
+def forget_public_state_on_competition_save(sender, instance, raw=False, **kwargs):
+    """Competition post_save (the console, the admin, anything): its public results pages read the state afresh
+    (portal never imports judging, so judging listens)."""
+    if raw:
+        return
+    from judging.public import forget_freshness
+
+    forget_freshness(instance)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from judging import public
 from judging.advancement import _local, _lock_round, _refuse_unless_closed, next_round
 from judging.models import (
     Assignment,
@@ -106,25 +107,17 @@ def _refuse_if_unscored(round):
 
 
 def _decisions_json(round) -> list:
+    # Plain rows, no model instances: a round of 20,000 entries took ~10 s building whole Entry objects here.
+    keys = ("entry", "number", "title", "title_en", "unit", "rank", "outcome", "overridden", "reason")
     rows = (
         Decision.objects.filter(round=round)
-        .select_related("entry")
         .order_by(F("rank").asc(nulls_last=True), "entry__sequence", "entry_id")
+        .values_list(
+            "entry_id", "entry__number", "entry__title", "entry__title_en", "entry__unit_id", "rank", "outcome",
+            "overridden", "reason",
+        )
     )
-    return [
-        {
-            "entry": decision.entry_id,
-            "number": decision.entry.number,
-            "title": decision.entry.title,
-            "title_en": decision.entry.title_en,
-            "unit": decision.entry.unit_id,
-            "rank": decision.rank,
-            "outcome": decision.outcome,
-            "overridden": decision.overridden,
-            "reason": decision.reason,
-        }
-        for decision in rows
-    ]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def _awards_json(round) -> list:
@@ -342,6 +335,7 @@ def publish_version(*, version, actor=None, now=None) -> ResultVersion:
     if next_round(round) is None and competition.status != CompetitionStatus.PUBLISHED:
         type(competition).objects.filter(pk=competition.pk).update(status=CompetitionStatus.PUBLISHED)
         competition.status = CompetitionStatus.PUBLISHED
+    public.forget_freshness(competition)
     log_action(
         competition=competition,
         actor=actor,
@@ -406,6 +400,7 @@ def revise_version(*, version, actor, reason) -> ResultVersion:
     if version.status == VersionStatus.PUBLISHED:
         version.status = VersionStatus.SUPERSEDED
         version.save(update_fields=["status"])
+        public.forget_freshness(round.competition)
     number = (ResultVersion.objects.filter(round=round).aggregate(last=Max("number"))["last"] or 0) + 1
     revision = _build_version(round=round, actor=actor, reason=reason, number=number)
     log_action(
@@ -474,6 +469,7 @@ def finalise_version(*, version, actor, now=None) -> ResultVersion:
     version.finalised_at = now
     version.finalised_by = actor
     version.save(update_fields=["status", "finalised_at", "finalised_by"])
+    public.forget_freshness(competition)
     log_action(
         competition=competition,
         actor=actor,

@@ -2,10 +2,16 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 LANGUAGE_ORDER = ("zh-hans", "en")
+
+
+def render_plain(template_name, context):
+    """A subject or text part: no HTML escaping, or a title like "Tom & Jerry" would arrive as "Tom &amp; Jerry"."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def render_bilingual(template_prefix, context):
@@ -13,8 +19,9 @@ def render_bilingual(template_prefix, context):
     subjects, texts, htmls = [], [], []
     for language in LANGUAGE_ORDER:
         with translation.override(language):
-            subjects.append(render_to_string(f"{template_prefix}_subject.txt", context).strip())
-            texts.append(render_to_string(f"{template_prefix}_body.txt", context).strip())
+            # One line: a line break from user text (an entry title) would make Django refuse the whole message.
+            subjects.append(" ".join(render_plain(f"{template_prefix}_subject.txt", context).split()))
+            texts.append(render_plain(f"{template_prefix}_body.txt", context).strip())
             htmls.append(render_to_string(f"{template_prefix}_body.html", context).strip())
     subject = " / ".join(dict.fromkeys(subjects))  # identical subjects are shown once
     text = "\n\n————————————————\n\n".join(texts) + "\n"

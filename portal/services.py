@@ -2,7 +2,10 @@
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from portal.models import (
     DEFAULT_REQUIRED_MATERIALS,
@@ -102,6 +105,15 @@ def save_unit(*, unit: Unit, actor, changed_fields=()) -> Unit:
 
 @transaction.atomic
 def delete_unit(*, unit: Unit, actor) -> None:
+    """Refused (ValidationError) once entries were made in the unit: they keep it (Entry.unit is PROTECT)."""
+    try:
+        with transaction.atomic():
+            unit.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("The unit “%(name)s” cannot be deleted: entries have been made in it.") % {"name": unit.name},
+            code="has_entries",
+        ) from None
     log_action(
         competition=unit.competition,
         actor=actor,
@@ -109,7 +121,6 @@ def delete_unit(*, unit: Unit, actor) -> None:
         subject=unit.name_zh,
         data={"slug": unit.slug},
     )
-    unit.delete()
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ filesystem transport, emails printed to the console. Production switches each pa
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,10 +47,12 @@ INSTALLED_APPS = [
     "portal",
     "submissions",
     "judging",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception sees a view's database error first: a 503 page instead of a 500.
+    "portal.resilience.DatabaseUnavailableMiddleware",
 ]
 
 if not DEBUG:
@@ -93,6 +98,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode each transaction may get another server connection, so a cursor
+# declared in one (QuerySet.iterator() on PostgreSQL: the streamed exports) would be gone in the next.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: CACHE_URL redis://... in production (allauth's rate limits must be shared between web processes).
@@ -232,6 +240,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages hand the token to JS in data attributes and htmx posts it as a form field.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -242,6 +252,43 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _media_origins():
+    """Where the browser may fetch images and video from besides the portal: the S3 service, when files live there
+    or previews are handed off to presigned URLs. MEDIA_ORIGINS (comma-separated) overrides the guess."""
+    if env_str("MEDIA_ORIGINS"):
+        return env_list("MEDIA_ORIGINS")
+    if env_str("STORAGE_BACKEND", "local") != "s3" and env_str("PLAYBACK_BACKEND", "django") != "s3":
+        return []
+    endpoint = env_str("S3_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        # Path-style (https://minio.example.org/bucket/...) and virtual-host style (https://bucket.minio...) URLs.
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://*.{parts.netloc}"]
+    region = env_str("S3_REGION")
+    bucket = env_str("S3_BUCKET")
+    return [f"https://{bucket}.s3.amazonaws.com"] + ([f"https://{bucket}.s3.{region}.amazonaws.com"] if region else [])
+
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, so an injected tag or attribute does
+# nothing. Responses that set their own policy keep it (user files are sandboxed in submissions.views.files).
+MEDIA_ORIGINS = _media_origins()
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
+        "media-src": ["'self'", *MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -275,6 +322,8 @@ PLAYBACK_BACKEND = env_str("PLAYBACK_BACKEND", "django")
 if PLAYBACK_BACKEND not in {"django", "nginx", "s3"}:
     raise ImproperlyConfigured("PLAYBACK_BACKEND must be django, nginx or s3.")
 PLAYBACK_X_ACCEL_PREFIX = env_str("PLAYBACK_X_ACCEL_PREFIX", "/protected-media/")
+# ffmpeg work (probe, checks, thumbnails, preview transcode: the video_* tasks) has its own "media" queue so an
+# hour of transcoding never delays an email or a poster thumbnail (Pillow, seconds), which stay on "default".
 CELERY_TASK_ROUTES = {"submissions.tasks.video_*": {"queue": "media"}}
 CELERY_BEAT_SCHEDULE = {
     "expire-abandoned-uploads": {"task": "submissions.tasks.expire_uploads", "schedule": 15 * 60},

@@ -34,3 +34,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database connection error raised in middleware (session, user) answers 503, like one raised in a view.
+handler500 = "portal.resilience.server_error"

@@ -15,7 +15,30 @@ MAX_CREDITS = 40
 STORY_MAX_WRITERS = 5
 
 
-class VersionMixin(forms.Form):
+CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def single_line(value):
+    """Line breaks, tabs and other control characters in a one-line text become one space. A browser's text box
+    cannot send them, a crafted request can; a title with a line break in it would break every email subject that
+    names the entry (Django refuses such a header, so the email would never be sent)."""
+    return CONTROL_RUN.sub(" ", value).strip()
+
+
+class SingleLineMixin(forms.Form):
+    """Every text field that is not a textarea is cleaned with `single_line`."""
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            value = data.get(name)
+            one_line = isinstance(field, forms.CharField) and not isinstance(field.widget, forms.Textarea)
+            if one_line and isinstance(value, str):
+                data[name] = single_line(value)
+        return data
+
+
+class VersionMixin(SingleLineMixin):
     """Every editing form carries the entry version it was loaded at, for the optimistic check."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -96,7 +119,7 @@ def checkbox_list(choices, label, help_text=""):
 # ------------------------------------------------------------------------------------------- creating
 
 
-class EntryCreateForm(forms.Form):
+class EntryCreateForm(SingleLineMixin):
     track = forms.ModelChoiceField(label=_("Track"), queryset=None, widget=forms.RadioSelect, empty_label=None)
     unit = forms.ModelChoiceField(label=_("Thematic unit"), queryset=None, empty_label=_("Choose a unit"))
     title = forms.CharField(label=_("Title (Chinese)"), max_length=120)
@@ -233,7 +256,7 @@ class HttpURLField(forms.URLField):
     default_error_messages = {"invalid": _("Enter a web link that starts with http:// or https://.")}
 
 
-class PlatformForm(forms.Form):
+class PlatformForm(SingleLineMixin):
     name = forms.CharField(label=_("Platform"), max_length=60, required=False)
     url = HttpURLField(
         label=_("Link"), max_length=500, required=False, assume_scheme="https",
@@ -284,7 +307,7 @@ class StoryForm(StepForm):
         fields = ["outline", "episode_plan"]
 
 
-class CreditForm(forms.Form):
+class CreditForm(SingleLineMixin):
     role = forms.ChoiceField(label=_("Role"), choices=[("", "—")] + list(CreditRole.choices), required=False)
     role_other = forms.CharField(label=_("Role, if other"), max_length=60, required=False)
     name = forms.CharField(label=_("Name"), max_length=100, required=False)

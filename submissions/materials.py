@@ -5,10 +5,12 @@ re-encoded without EXIF or other metadata; documents are recognised by their mag
 """
 
 import io
+import re
 import secrets
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +27,28 @@ DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document
 MAX_STILLS = 6
 DOCX_MAX_UNPACKED_BYTES = 300 * 1024 * 1024
 DOCX_MAX_MEMBERS = 10_000
+PDF_TRAILING_ALLOWED = b" \t\r\n\x00\x0c"
+
+
+def _pdf_name(name):
+    """A PDF name as a byte pattern that also matches its #xx-escaped spellings (/Java#53cript is /JavaScript)."""
+    return b"/" + b"".join(b"(?:%s|#%X|#%x)" % (re.escape(bytes([c])), c, c) for c in name.encode()) + rb"(?![\w#])"
+
+
+# Actions that make a reader run code or a program; a script, a form or a letter needs none. (Inside compressed
+# object streams names are not visible to this scan; pypdf looks at the catalog's own actions as well. The /JS key
+# is left out: three bytes turn up by chance in the compressed images of a large PDF, and a JavaScript action
+# always names /JavaScript too.)
+PDF_ACTIVE = re.compile(b"|".join(_pdf_name(name) for name in ("JavaScript", "Launch", "RichMedia")))
+# Word parts that run code, and relationships that make Word fetch something from elsewhere when it opens the
+# file (a remote template or object leaks the reader's address and Windows credentials, and can bring macros).
+DOCX_XML_PART_MAX_BYTES = 5 * 1024 * 1024  # a content-types or relationships part is a few KB in real documents
+DOCX_MACRO_PARTS = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$", re.IGNORECASE)
+DOCX_MACRO_TYPE = re.compile(rb"macroEnabled|vbaProject", re.IGNORECASE)
+DOCX_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>", re.IGNORECASE)
+DOCX_REMOTE_TARGET = re.compile(rb'Target\s*=\s*["\']\s*(?:[a-z][a-z0-9+.-]*://(?!/)|\\\\|//)', re.IGNORECASE)
+DOCX_EXTERNAL = re.compile(rb'TargetMode\s*=\s*["\']External["\']', re.IGNORECASE)
+DOCX_HYPERLINK = re.compile(rb'Type\s*=\s*["\'][^"\']*/hyperlink["\']', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -143,9 +167,61 @@ def _inspect_pdf(upload, size):
     upload.seek(max(0, size - 2048))
     tail = upload.read()
     upload.seek(0)
-    if b"%%EOF" not in tail:
+    end = tail.rfind(b"%%EOF")
+    after = tail[end + 5 :].strip(PDF_TRAILING_ALLOWED) if end >= 0 else tail
+    if b"PK\x05\x06" in after or b"PK\x03\x04" in after:
+        # A ZIP archive after the PDF: one file that is two (a polyglot); nothing a document needs.
+        raise ValidationError(_("The PDF has other data attached after its end and was refused."), code="appended")
+    if end < 0 or after:
+        # Cut off (also in a later revision, whose data then follows an earlier revision's %%EOF).
         raise ValidationError(_("The PDF is incomplete (it may have been cut off while uploading)."), code="truncated")
+    if _pdf_is_active(upload):
+        raise ValidationError(
+            _("The PDF contains JavaScript or launches a program when opened, and was refused. Save or print it "
+              "again as a plain PDF."),
+            code="active",
+        )
     return InspectedFile(content=upload, content_type=PDF[0], extension=PDF[1], size=size)
+
+
+def _pdf_is_active(upload):
+    upload.seek(0)
+    try:
+        overlap = b""
+        while chunk := upload.read(1024 * 1024):
+            if PDF_ACTIVE.search(overlap + chunk):
+                return True
+            overlap = chunk[-64:]
+        return _pdf_catalog_is_active(upload)
+    finally:
+        upload.seek(0)
+
+
+def _pdf_catalog_is_active(upload):
+    """The document's open action and additional actions, read by pypdf (they may sit in compressed streams)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = PdfReader(upload).trailer["/Root"].get_object()
+            actions = [root.get("/OpenAction"), root.get("/AA")]
+            names = root.get("/Names")
+            if names is not None and "/JavaScript" in names.get_object():
+                return True
+            for action in actions:
+                action = action.get_object() if action is not None else None
+                if hasattr(action, "values"):
+                    kinds = [action.get("/S")] + [
+                        getattr(item.get_object(), "get", lambda key: None)("/S") for item in action.values()
+                    ]
+                    if any(kind in ("/JavaScript", "/Launch", "/RichMedia") for kind in kinds):
+                        return True
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError, OSError, RecursionError):
+        return False  # a file pypdf cannot read is judged by the byte scan alone
+    return False
 
 
 def _inspect_docx(upload, size):
@@ -154,15 +230,42 @@ def _inspect_docx(upload, size):
             members = archive.infolist()
             names = {member.filename for member in members}
             unpacked = sum(member.file_size for member in members)
-    except (zipfile.BadZipFile, OSError, ValueError):
+            if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+                raise ValidationError(_("This archive is not a Word (DOCX) document."), code="type")
+            if unpacked > DOCX_MAX_UNPACKED_BYTES or len(members) > DOCX_MAX_MEMBERS:
+                raise ValidationError(_("This document unpacks to an unreasonable size and was refused."), code="bomb")
+            _check_docx_parts(archive, members)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise ValidationError(_("The DOCX file is damaged or incomplete."), code="damaged") from None
     finally:
         upload.seek(0)
-    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise ValidationError(_("This archive is not a Word (DOCX) document."), code="type")
-    if unpacked > DOCX_MAX_UNPACKED_BYTES or len(members) > DOCX_MAX_MEMBERS:
-        raise ValidationError(_("This document unpacks to an unreasonable size and was refused."), code="bomb")
     return InspectedFile(content=upload, content_type=DOCX[0], extension=DOCX[1], size=size)
+
+
+def _check_docx_parts(archive, members):
+    """Refuse macros and relationships that fetch from elsewhere (only the small XML parts are read)."""
+    content_types = archive.getinfo("[Content_Types].xml")
+    declared = archive.read(content_types) if content_types.file_size <= DOCX_XML_PART_MAX_BYTES else b"macroEnabled"
+    if any(DOCX_MACRO_PARTS.search(member.filename) for member in members) or DOCX_MACRO_TYPE.search(declared):
+        raise ValidationError(
+            _("This Word document contains macros and was refused. Save it as a plain .docx document."), code="macros"
+        )
+    for member in members:
+        if not member.filename.endswith(".rels"):
+            continue
+        if member.file_size > DOCX_XML_PART_MAX_BYTES:
+            raise ValidationError(_("This document unpacks to an unreasonable size and was refused."), code="bomb")
+        for relationship in DOCX_RELATIONSHIP.findall(archive.read(member)):
+            if (
+                DOCX_EXTERNAL.search(relationship)
+                and DOCX_REMOTE_TARGET.search(relationship)
+                and not DOCX_HYPERLINK.search(relationship)
+            ):
+                raise ValidationError(
+                    _("This Word document loads a template or an object from another computer or a web address, "
+                      "and was refused. Save it again as a plain .docx document."),
+                    code="external",
+                )
 
 
 def _inspect_image(upload, rule, *, accepts_documents):

@@ -77,7 +77,10 @@ class EntryQuerySet(models.QuerySet):
         """Entries a user may edit as an entrant: owned or co-owned (organizers decide, they do not edit)."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        return self.filter(Q(owner=user) | Q(pk__in=CoOwner.objects.filter(user=user).values("entry")))
+        # A union of two index scans: `owner = user OR pk IN (co-owned)` can use no index and reads every entry
+        # of every competition (60 ms at 20,000 entries, for the entrant's dashboard).
+        owned = self.model.objects.filter(owner=user).order_by().values("pk")
+        return self.filter(pk__in=owned.union(CoOwner.objects.filter(user=user).order_by().values("entry")))
 
 
 class Entry(models.Model):
@@ -165,6 +168,13 @@ class Entry(models.Model):
         indexes = [
             # The organizer's entry list: one competition, filtered by status, newest first.
             models.Index(fields=["competition", "status", "-updated_at"], name="entry_competition_status"),
+            # The organizer's entry list unfiltered (ORDER BY updated_at DESC, id DESC LIMIT 50 OFFSET n): read in
+            # order instead of sorting 20,000 rows; also the ranking cache's MAX(updated_at) per competition.
+            models.Index(fields=["competition", "-updated_at", "-id"], name="entry_competition_updated"),
+            # The same list filtered by unit (a unit belongs to one competition).
+            models.Index(fields=["unit", "-updated_at", "-id"], name="entry_unit_updated"),
+            # The list's country filter choices: SELECT DISTINCT country ... WHERE competition_id = ... (index only).
+            models.Index(fields=["competition", "country"], name="entry_competition_country"),
         ]
 
     def __str__(self):

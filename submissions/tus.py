@@ -125,6 +125,8 @@ def parse_metadata(header):
             raise TusError(400, _("Upload-Metadata values must be base64-encoded UTF-8 text.")) from None
         if len(value) > METADATA_VALUE_MAX_CHARS:
             raise TusError(400, _("An Upload-Metadata value is too long."))
+        if "\x00" in value:  # no file name has one, and PostgreSQL cannot store it in the metadata (jsonb)
+            raise TusError(400, _("Upload-Metadata values cannot contain NUL characters."))
         metadata[key] = value
     return metadata
 

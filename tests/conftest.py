@@ -17,6 +17,7 @@ from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 
+from judging import public as public_results
 from portal.models import Role
 from tests.factories import PASSWORD, CompetitionFactory, RoleFactory, UnitFactory, UserFactory
 
@@ -68,6 +69,7 @@ def _eager_celery(request):
 def _isolated(settings, tmp_path):
     # allauth's rate limits live in the cache; each test starts with none used. Files go to a fresh folder.
     cache.clear()
+    public_results.forget_local_state()  # the public pages keep the freshness state a second per process
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.UPLOAD_STAGING_DIR = tmp_path / "uploads"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

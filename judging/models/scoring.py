@@ -85,7 +85,11 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "entry", "judge"], name="score_unique_per_judge_and_entry")
         ]
-        indexes = [models.Index(fields=["round", "entry"], name="score_round_entry")]
+        indexes = [
+            models.Index(fields=["round", "entry"], name="score_round_entry"),
+            # The ranking cache's key (judging.aggregation._inputs_key): MAX(updated_at) of a round's scores.
+            models.Index(fields=["round", "updated_at"], name="score_round_updated"),
+        ]
 
     def __str__(self):
         return f"{self.judge} · {self.entry} · {self.round}"

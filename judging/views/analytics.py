@@ -18,7 +18,7 @@ from portal.access import staff_page
 
 @staff_page
 def analytics(request, slug, round_id):
-    from judging.aggregation import compute_ranking
+    from judging.aggregation import cached_ranking
 
     competition, round = get_round_for_organizer(request.user, slug, round_id)
     judges = charts.judge_distribution(round)
@@ -30,7 +30,7 @@ def analytics(request, slug, round_id):
         }
         for row in criteria
     ]
-    ranking = compute_ranking(round) if judges else None
+    ranking = cached_ranking(round) if judges else None
     disagreements = []
     severity = []
     if ranking is not None:

@@ -54,7 +54,7 @@ def assignments(request, slug, round_id):
 
     total = all_rows.count()
     short = all_rows.filter(judge_count__lt=round.judges_per_entry).count() if total else 0
-    loads = [member.assigned for member in panels.judge_progress(round) if member.active]
+    loads = [member.assigned for member in panels.judge_progress_rows(round) if member.active]
     initial = {}
     if request.GET.get("add_entry", "").isdigit():
         initial["entry"] = int(request.GET["add_entry"])
@@ -185,7 +185,7 @@ def assign_remove(request, slug, round_id, assignment_id):
 @staff_page
 def progress(request, slug, round_id):
     competition, round = get_round_for_organizer(request.user, slug, round_id)
-    members = list(panels.judge_progress(round))
+    members = panels.judge_progress_rows(round)
     for member in members:
         member.percent = round_percent(member.scored, member.assigned)
         member.behind = member.active and member.scored < member.assigned

@@ -95,7 +95,7 @@ def panel(request, slug, round_id):
 
 
 def _render_panel(request, competition, round, units, *, invite_form, add_form):
-    members = list(panels.judge_progress(round))
+    members = panels.judge_progress_rows(round)
     prefetch_related_objects(members, "expertise", "judge__judge_profile")
     members.sort(key=lambda member: (not member.active, (member.judge.display_name or member.judge.email).lower()))
     for member in members:

@@ -78,14 +78,14 @@ def ranking(request, slug, round_id):
         return _set_method(request, competition, round)
     units = round_units(round)
     filters = RankingFilterForm(request.GET, round=round, units=units)
-    result = aggregation.compute_ranking(round, method=filters.chosen_method)  # once per request, then sliced
+    # The order and counts of the whole ranking, from the cache (computed once per change of its inputs); only
+    # the page's rows are read in full.
+    summary = aggregation.ranking_summary(round, method=filters.chosen_method)
     unit = filters.chosen_unit
-    entries = result.entries
-    if unit is not None:
-        entries = sorted((row for row in entries if row.unit_id == unit.pk), key=lambda row: row.unit_rank)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    columns = _criterion_columns(result.criteria)
-    ids = [row.entry_id for row in page.object_list]
+    order = summary.order if unit is None else summary.unit_order.get(unit.pk, [])
+    page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("page"))
+    columns = _criterion_columns(summary.criteria)
+    ids = list(page.object_list)
     decisions = {decision.entry_id: decision for decision in Decision.objects.filter(round=round, entry_id__in=ids)}
     unit_names = _unit_names(competition)
     rows = [
@@ -95,9 +95,10 @@ def ranking(request, slug, round_id):
             "decision": decisions.get(row.entry_id),
             "criteria": [row.criteria.get(column["key"]) for column in columns],
         }
-        for row in page.object_list
+        for row in summary.rows(ids, round)
     ]
-    unscored = list(aggregation.unscored_entries(round))
+    unscored_count = summary.unscored
+    unscored = list(aggregation.unscored_queryset(round)[:UNSCORED_SHOWN]) if unscored_count else []
     with timezone.override(competition.tzinfo):
         return render(
             request,
@@ -113,16 +114,16 @@ def ranking(request, slug, round_id):
                 "scopes": _scopes(filters, units),
                 "unit": unit,
                 "query": filters.querystring(),
-                "ranking": result,
+                "ranking": summary,
                 "columns": columns,
                 "rows": rows,
                 "page": page,
-                "ranked": len(result.entries),
-                "disagreements": sum(1 for row in result.entries if row.disagreement),
-                "fallbacks": sum(1 for row in result.entries if row.fallback_judges),
-                "flagged_judges": sum(1 for judge in result.judges if judge.flagged),
-                "unscored": [_entry_of(item) for item in unscored[:UNSCORED_SHOWN]],
-                "unscored_count": len(unscored),
+                "ranked": summary.ranked,
+                "disagreements": summary.disagreements,
+                "fallbacks": summary.fallbacks,
+                "flagged_judges": sum(1 for judge in summary.judges if judge.flagged),
+                "unscored": [_entry_of(item) for item in unscored],
+                "unscored_count": unscored_count,
                 "is_open": round.is_open(),
             },
         )
@@ -266,7 +267,7 @@ def decision_override(request, slug, round_id, decision_id):
 def _render_advance(request, competition, round, form, failed_override=None):
     preview = None
     if form.is_bound and request.method == "GET" and form.is_valid():
-        result = aggregation.compute_ranking(round)
+        result = aggregation.cached_ranking(round)
         eligible = set(
             Entry.objects.filter(round_entries__round=round, status=EntryStatus.ELIGIBLE).values_list("pk", flat=True)
         )
@@ -286,7 +287,7 @@ def _render_advance(request, competition, round, form, failed_override=None):
             "ranked": len(result.entries),
             "per_unit": sorted(per_unit.values(), key=_unit_order),
             "query": _rule_query(form),
-            "unscored": len(aggregation.unscored_entries(round)),
+            "unscored": aggregation.unscored_queryset(round).count(),
         }
     decisions = (
         Decision.objects.filter(round=round)

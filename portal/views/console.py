@@ -4,6 +4,7 @@ import copy
 import zoneinfo
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -123,7 +124,11 @@ def _unit_form(request, competition, unit):
 def unit_delete(request, slug, unit_id):
     competition = get_competition_for_organizer(request.user, slug)
     unit = get_object_or_404(competition.units, pk=unit_id)
-    services.delete_unit(unit=unit, actor=request.user)
+    try:
+        services.delete_unit(unit=unit, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("portal:console_unit_edit", slug=competition.slug, unit_id=unit.pk)
     messages.success(request, _("The unit “%(name)s” has been deleted.") % {"name": unit.name})
     return redirect("portal:console_competition", slug=competition.slug)
 

@@ -20,7 +20,19 @@ from portal.rules import staff_mfa_satisfied
 from submissions.access import get_material_for_user, get_video_for_user
 from submissions.models import ThumbnailStatus
 
-INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+# Only raster images open in the browser tab; documents (PDF, DOCX) and anything else are downloads, so no viewer
+# with its own scripting (a PDF's JavaScript, forms) ever runs a user's file on the portal's origin.
+INLINE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+# Content types a stored file may be sent with; any other (text/html, image/svg+xml, a blank one) goes out as
+# application/octet-stream, whatever the database says.
+SERVED_TYPES = INLINE_TYPES | {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "video/mp4",
+}
+# Opened on its own, a user's file may not run script, load anything or be framed: sandbox makes it an opaque
+# origin, so even a file a browser mistook for HTML could not read the portal's cookies or pages.
+FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 SAFE_EXTENSIONS = {"jpg", "png", "webp", "pdf", "docx"}
 
 
@@ -50,12 +62,12 @@ def serve_file(name, content_type, filename, inline):
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
+    if content_type not in SERVED_TYPES:
+        content_type = "application/octet-stream"
+    inline = inline and content_type in INLINE_TYPES
     response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
-    # Images and documents never run script on this origin. PDFs are not sandboxed because Chromium's PDF
-    # viewer refuses sandboxed documents; the viewer runs outside the page's origin anyway.
-    sandbox = "" if content_type == "application/pdf" else "; sandbox"
-    response["Content-Security-Policy"] = f"default-src 'none'{sandbox}"
+    response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, max-age=300"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
@@ -106,7 +118,7 @@ def _video_headers(response, filename=None):
     response["Cache-Control"] = "private, max-age=300"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     # Opened on its own, the preview is a media document that only plays itself.
-    response["Content-Security-Policy"] = "default-src 'none'; media-src 'self'; sandbox"
+    response["Content-Security-Policy"] = FILE_CSP
     if filename:
         response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
@@ -219,9 +231,15 @@ def serve_video_range(request, video, name, filename):
         return _video_headers(response, filename)
     if backend == "s3":
         # A presigned URL that expires soon (S3_URL_EXPIRE_SECONDS): the redirect itself must not be cached longer.
-        response = HttpResponseRedirect(default_storage.url(name))
+        # S3 answers with the type and disposition asked for here, not with whatever the object was stored as.
+        parameters = {
+            "ResponseContentType": "video/mp4",
+            "ResponseContentDisposition": content_disposition_header(False, filename),
+        }
+        response = HttpResponseRedirect(default_storage.url(name, parameters=parameters))
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = FILE_CSP
         return response
     return _serve_range(request, video, name, filename)
 

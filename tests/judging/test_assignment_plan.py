@@ -1,7 +1,6 @@
 """judging.assignment.plan, the pure function: 1,000 entries x 40 judges x 5 judges per entry, ~2 % conflicts."""
 
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -30,10 +29,8 @@ def inputs():
 @pytest.fixture(scope="module")
 def big_plan(inputs):
     entries, judges, conflicts = inputs
-    started = time.perf_counter()
-    result = plan(entries=entries, judges=judges, per_entry=PER_ENTRY, conflicts=conflicts, existing={}, seed=1)
-    result.seconds = time.perf_counter() - started
-    return result
+    # How long this takes is measured by `make bench` (a timed assertion here would fail on a busy machine).
+    return plan(entries=entries, judges=judges, per_entry=PER_ENTRY, conflicts=conflicts, existing={}, seed=1)
 
 
 def loads(result, judges):
@@ -63,10 +60,6 @@ def test_conflicted_pairs_are_never_assigned(inputs, big_plan):
     _entries, _judges, conflicts = inputs
     assert len(conflicts) > 500  # the test really has conflicts (~2 % of 40,000 pairs)
     assert not {(judge, entry) for entry, judge in as_pairs(big_plan)} & conflicts
-
-
-def test_fast_enough(big_plan):
-    assert big_plan.seconds < 3, f"plan took {big_plan.seconds:.2f} s"
 
 
 def test_same_seed_gives_the_same_plan_whatever_the_input_order(inputs, big_plan):

@@ -140,7 +140,7 @@ def test_files_go_out_under_neutral_names(assignment, files, bob):
             "image/webp",
         ),
         (material_url(assignment, files["still"]), f'inline; filename="{number}-stills-{files["still"].pk}.jpg"', None),
-        (material_url(assignment, files["script"]), f'inline; filename="{number}-script.pdf"', "application/pdf"),
+        (material_url(assignment, files["script"]), f'attachment; filename="{number}-script.pdf"', "application/pdf"),
         (video_url(assignment, files["episode"]), f'inline; filename="{number}-episode-3-preview.mp4"', "video/mp4"),
         (video_url(assignment, files["episode"], "poster"), f'inline; filename="{number}-episode-3-poster.jpg"', None),
     ]

@@ -103,6 +103,18 @@ def test_a_forged_criterion_or_action_does_no_harm(assignment, bob, criteria):
     assert not Score.objects.exists()
 
 
+def test_a_post_without_the_version_never_overwrites_a_score(assignment, bob, criteria):
+    client = client_for(bob)
+    client.post(entry_url(assignment), form_data(criteria, action="submit"))
+    # An empty POST (a script, a stale page without the hidden field) would otherwise save an empty draft over it.
+    for data in ({}, {k: v for k, v in form_data(criteria, story="1").items() if k != "version"}):
+        response = client.post(entry_url(assignment), data)
+        assert response.status_code == 200
+        assert "This form is incomplete. Reload the page and enter your score again." in response.content.decode()
+    score = Score.objects.get(judge=bob, entry=assignment.entry)
+    assert score.status == ScoreStatus.SUBMITTED and score.total == Decimal("81.000") and score.version == 1
+
+
 def test_submit_and_next_goes_to_the_next_unscored_entry(assignment, bob, criteria, unit, judging_round):
     second = AssignmentFactory(round=judging_round, entry=eligible_entry(unit), judge=bob)
     third = AssignmentFactory(round=judging_round, entry=eligible_entry(unit), judge=bob)

@@ -265,14 +265,57 @@ def test_pagination_slices_one_computed_ranking(client, closed, unit, monkeypatc
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     entries = ladder(closed, unit, 5, judges_of(closed, 1))
     calls = []
-    original = aggregation.compute_ranking
-    monkeypatch.setattr(aggregation, "compute_ranking", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = aggregation._rank
+    monkeypatch.setattr(aggregation, "_rank", lambda *a, **k: calls.append(1) or original(*a, **k))
     html = client.get(round_url("ranking", closed)).content.decode()
     assert rows_of(html) == [entries[0].pk, entries[1].pk]
     html = client.get(round_url("ranking", closed) + "?page=3").content.decode()
     assert rows_of(html) == [entries[4].pk]
-    assert len(calls) == 2  # once per request
     assert "Page 3 of 3" in html
+    html = client.get(round_url("ranking", closed) + f"?scope={unit.pk}&page=2").content.decode()
+    assert rows_of(html) == [entries[2].pk, entries[3].pk]
+    assert len(calls) == 1  # computed for the first request; the others read it from the cache
+    client.get(round_url("ranking", closed) + "?method=median")
+    assert len(calls) == 2  # another method is another ranking
+
+
+def test_a_cache_too_small_for_the_rows_computes_per_request(client, closed, unit, monkeypatch):
+    from judging import aggregation
+    from judging.views import ranking as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(aggregation, "_cache_holds", lambda count: False)
+    entries = ladder(closed, unit, 3, judges_of(closed, 1))
+    calls = []
+    original = aggregation._rank
+    monkeypatch.setattr(aggregation, "_rank", lambda *a, **k: calls.append(1) or original(*a, **k))
+    assert rows_of(client.get(round_url("ranking", closed)).content.decode()) == [entries[0].pk, entries[1].pk]
+    html = client.get(round_url("ranking", closed) + "?page=2").content.decode()
+    assert rows_of(html) == [entries[2].pk]
+    assert len(calls) == 2  # nothing cached: once per request, never twice in one
+
+
+def test_a_changed_score_or_conflict_is_never_served_from_the_cache(client, closed, unit):
+    from judging.models import Conflict, Score
+
+    judge = judges_of(closed, 1)[0]
+    first, second = ladder(closed, unit, 2, [judge])
+    assert rows_of(client.get(round_url("ranking", closed)).content.decode()) == [first.pk, second.pk]
+
+    # The first entry's score falls below the second's (a save moves updated_at).
+    lowered = Score.objects.get(round=closed, entry=first)
+    lowered.total = 10
+    lowered.save()
+    assert rows_of(client.get(round_url("ranking", closed)).content.decode()) == [second.pk, first.pk]
+
+    # A conflict found afterwards takes the judge's score out: the entry has no counting score left.
+    Conflict.objects.create(competition=closed.competition, judge=judge, entry=second, source="detected", basis="x")
+    html = client.get(round_url("ranking", closed)).content.decode()
+    assert rows_of(html) == [first.pk]
+
+    # Waiving it puts the score back.
+    Conflict.objects.filter(entry=second).update(waived_at=timezone.now(), waiver_reason="known")
+    assert rows_of(client.get(round_url("ranking", closed)).content.decode()) == [second.pk, first.pk]
 
 
 def test_open_round_says_the_ranking_may_change(client, judging_round, unit):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import advancement, awards, versions
+from judging import advancement, awards, public, versions
 from judging.models import AwardCategory, Decision, Objection, ObjectionStatus, ResultVersion, RoundEntry, VersionStatus
 from portal.models import CompetitionStatus
 from tests.factories import (
@@ -145,6 +145,8 @@ def end_notice(version):
         notice_ends_at=now - timedelta(minutes=1),
     )
     version.refresh_from_db()
+    # A raw UPDATE no service makes: the public pages' cached freshness is told as the services tell it.
+    public.forget_freshness(version.round.competition)
     return version
 
 

@@ -39,9 +39,9 @@ def seeded(django_capture_on_commit_callbacks):
     return competition, time.perf_counter() - started
 
 
-def test_seeding_is_fast_and_sends_no_email(seeded):
-    _competition, seconds = seeded
-    assert seconds < 20, f"seed_demo took {seconds:.1f} s"  # most of it the demo videos' pipeline
+def test_seeding_sends_no_email(seeded):
+    # How long seeding takes is not asserted here (timings belong in benchmarks, not in tests that a busy machine
+    # fails).
     assert mail.outbox == []  # 18 status changes, no confirmation emails to the demo addresses
 
 
