@@ -283,12 +283,15 @@ def _read(key):
     backend = getattr(cache, "_cache", None)
     if type(backend).__name__ != "RedisCacheClient":
         return cache.get(key)
-    full_key = cache.make_and_validate_key(key)
-    client = _redis_clients.get(os.getpid())
-    if client is None:
-        client = _redis_clients[os.getpid()] = backend.get_client(full_key)
-    value = client.get(full_key)
-    return None if value is None else backend._serializer.loads(value)
+    try:
+        full_key = cache.make_and_validate_key(key)
+        client = _redis_clients.get(os.getpid())
+        if client is None:
+            client = _redis_clients[os.getpid()] = backend.get_client(full_key)
+        value = client.get(full_key)
+        return None if value is None else backend._serializer.loads(value)
+    except AttributeError:  # Django's private client API changed (an upgrade): the plain, slower read
+        return cache.get(key)
 
 
 def freshness_state(slug, now=None, cached=_UNREAD) -> dict:
