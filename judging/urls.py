@@ -11,6 +11,7 @@ from judging.views import (
     live,
     panel,
     public,
+    public_objections,
     ranking,
     rounds,
     versions,
@@ -35,8 +36,12 @@ urlpatterns = [
     path(P + "works/<str:number>/poster/", public.poster, name="public_poster"),
     path(P + "works/<str:number>/trailer/", public.trailer, name="public_trailer"),
     path(P + "works/<str:number>/laurel/<slug:award>.png", public.laurel, name="laurel"),
-    path(P + "results/v/<int:version_id>/object/<str:number>/", public.objection_create, name="objection_create"),
-    path("objections/<int:objection_id>/evidence/", public.objection_evidence, name="objection_evidence"),
+    path(
+        P + "results/v/<int:version_id>/object/<str:number>/",
+        public_objections.objection_create,
+        name="objection_create",
+    ),
+    path("objections/<int:objection_id>/evidence/", public_objections.objection_evidence, name="objection_evidence"),
     # Judges
     path("judging/", judge.home, name="judge_home"),
     path("judging/invitations/<str:token>/", invitations.accept, name="invitation"),
