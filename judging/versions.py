@@ -169,6 +169,11 @@ def _refresh_draft(round):
     draft.save(update_fields=fields)
 
 
+def _next_number(round) -> int:
+    """Versions of a round are numbered 1, 2, … in the order they are prepared (revisions included)."""
+    return (ResultVersion.objects.filter(round=round).aggregate(last=Max("number"))["last"] or 0) + 1
+
+
 def _build_version(*, round, actor, reason, number) -> ResultVersion:
     from judging.aggregation import compute_ranking, take_snapshot
 
@@ -223,7 +228,7 @@ def prepare_version(*, round, actor, reason="") -> ResultVersion:
             % {"number": live.number, "status": live.get_status_display()},
             code="exists",
         )
-    number = (ResultVersion.objects.filter(round=round).aggregate(last=Max("number"))["last"] or 0) + 1
+    number = _next_number(round)
     reason = _clean_reason(reason, required=number > 1)
     _refuse_without_decisions(round)
     _refuse_if_unscored(round)
@@ -401,7 +406,7 @@ def revise_version(*, version, actor, reason) -> ResultVersion:
         version.status = VersionStatus.SUPERSEDED
         version.save(update_fields=["status"])
         public.forget_freshness(round.competition)
-    number = (ResultVersion.objects.filter(round=round).aggregate(last=Max("number"))["last"] or 0) + 1
+    number = _next_number(round)
     revision = _build_version(round=round, actor=actor, reason=reason, number=number)
     log_action(
         competition=round.competition,

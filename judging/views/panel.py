@@ -178,47 +178,41 @@ def _invitation(round, invitation_id):
     return get_object_or_404(round.invitations, pk=invitation_id)
 
 
-@staff_page
-@require_POST
-def invitation_revoke(request, slug, round_id, invitation_id):
+def _act_on_open_invitation(request, slug, round_id, invitation_id, *, action, success):
+    """Revoke or resend: only while the invitation is open; the service's refusal shown as a message."""
     competition, round = get_round_for_organizer(request.user, slug, round_id)
     invitation = _invitation(round, invitation_id)
     if invitation.accepted_at or invitation.revoked_at:
         messages.info(request, _("The invitation to %(email)s is no longer open.") % {"email": invitation.email})
     else:
         try:
-            invitation_services.revoke_invitation(invitation=invitation, actor=request.user)
+            action(invitation=invitation, actor=request.user)
         except ValidationError as error:
             for text in messages_of(error):
                 messages.error(request, text)
         else:
-            messages.success(
-                request,
-                _("The invitation to %(email)s has been revoked; its link no longer works.")
-                % {"email": invitation.email},
-            )
+            messages.success(request, success % {"email": invitation.email})
     return _panel_redirect(competition, round)
+
+
+@staff_page
+@require_POST
+def invitation_revoke(request, slug, round_id, invitation_id):
+    return _act_on_open_invitation(
+        request, slug, round_id, invitation_id,
+        action=invitation_services.revoke_invitation,
+        success=_("The invitation to %(email)s has been revoked; its link no longer works."),
+    )
 
 
 @staff_page
 @require_POST
 def invitation_resend(request, slug, round_id, invitation_id):
-    competition, round = get_round_for_organizer(request.user, slug, round_id)
-    invitation = _invitation(round, invitation_id)
-    if invitation.accepted_at or invitation.revoked_at:
-        messages.info(request, _("The invitation to %(email)s is no longer open.") % {"email": invitation.email})
-    else:
-        try:
-            invitation_services.resend_invitation(invitation=invitation, actor=request.user)
-        except ValidationError as error:
-            for text in messages_of(error):
-                messages.error(request, text)
-        else:
-            messages.success(
-                request,
-                _("The invitation has been sent to %(email)s again, with a new link.") % {"email": invitation.email},
-            )
-    return _panel_redirect(competition, round)
+    return _act_on_open_invitation(
+        request, slug, round_id, invitation_id,
+        action=invitation_services.resend_invitation,
+        success=_("The invitation has been sent to %(email)s again, with a new link."),
+    )
 
 
 # --- Conflicts ------------------------------------------------------------------------------------------------
